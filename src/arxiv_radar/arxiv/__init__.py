@@ -1,0 +1,1 @@
+"""Everything that speaks to arXiv: the polite HTTP client, feed and API parsers."""

@@ -1,0 +1,99 @@
+"""The exceptions arxiv-radar raises, in one tree.
+
+::
+
+    ArxivRadarError                  exit 1   base of everything below
+    ├── ConfigError                  exit 2   bad or unreadable configuration
+    ├── UsageError                   exit 2   bad command-line input (a date, an id)
+    ├── ArxivError                   exit 3   talking to arXiv failed
+    │   ├── ArxivHTTPError                    a non-success status after all retries
+    │   ├── ArxivAPIError                     the export API answered with an error feed
+    │   └── ArxivParseError                   a response that is not what it should be
+    └── StoreError                   exit 4   the store cannot be opened, migrated or written
+
+Every error carries the context a user needs to act (the file and key, the URL,
+the status, how many attempts were made). The CLI prints ``str(error)`` and
+exits with ``error.exit_code``; no traceback unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+
+class ArxivRadarError(Exception):
+    """Base class of every error arxiv-radar raises on purpose."""
+
+    exit_code: int = 1
+
+
+class ConfigError(ArxivRadarError):
+    """A configuration file is missing, malformed or holds a wrong value."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        key: str | None = None,
+        expected: str | None = None,
+    ) -> None:
+        self.path = path
+        self.key = key
+        self.expected = expected
+        parts = []
+        if path:
+            parts.append(str(path))
+        if key:
+            parts.append(f"key '{key}'")
+        prefix = ": ".join(parts)
+        text = f"{prefix}: {message}" if prefix else message
+        if expected:
+            text += f" (expected {expected})"
+        super().__init__(text)
+
+
+class UsageError(ArxivRadarError):
+    """A command was given input it cannot use."""
+
+    exit_code = 2
+
+
+class ArxivError(ArxivRadarError):
+    """Talking to arXiv failed."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        self.url = url
+        super().__init__(f"{message} [{url}]" if url else message)
+
+
+class ArxivHTTPError(ArxivError):
+    """arXiv answered with an error status (or not at all) after every retry."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        attempts: int = 1,
+    ) -> None:
+        self.status = status
+        self.attempts = attempts
+        super().__init__(message, url=url)
+
+
+class ArxivAPIError(ArxivError):
+    """The export API answered with an error feed (HTTP 400 and an ``Error`` entry)."""
+
+
+class ArxivParseError(ArxivError):
+    """A response from arXiv could not be parsed as the format it should have."""
+
+
+class StoreError(ArxivRadarError):
+    """The store cannot be opened, migrated or written."""
+
+    exit_code = 4
