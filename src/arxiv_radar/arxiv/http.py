@@ -1,0 +1,365 @@
+"""The one polite HTTP client every request to arXiv goes through.
+
+arXiv's terms: no more than one request every three seconds, one connection at a
+time, for all of a user's machines together. This module enforces that for the whole
+process: a process-wide gate lets one request run at a time and starts the next one
+no sooner than ``min_interval`` seconds after the previous one *ended* (retries and
+streamed bodies included). Requests to an ``arxiv.org`` host never go faster than
+one every 3 seconds, whatever the configuration says.
+
+Transient failures (429, 5xx, timeouts, dropped connections) are retried with
+exponential backoff and jitter; a ``Retry-After`` header is honoured. Conditional
+requests (``If-None-Match``/``If-Modified-Since``) use validators remembered in an
+:class:`HttpCache` (the store), and are remembered only once the caller says the
+response was processed, so a run that fails half-way never turns into a 304 that
+hides data it did not keep.
+
+The transport is injected: tests pass an ``httpx`` transport or a base URL of a
+local server, and the same code runs.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import threading
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import httpx
+import tenacity
+
+from arxiv_radar import __version__
+from arxiv_radar.errors import ArxivHTTPError
+
+logger = logging.getLogger(__name__)
+
+ARXIV_MIN_INTERVAL = 3.0
+"""arXiv's terms of use: one request every three seconds."""
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+PROJECT_URL = "https://github.com/arxiv-radar/arxiv-radar"
+
+Params = Mapping[str, str | int | float]
+
+
+class HttpCache(Protocol):
+    """Where ETag/Last-Modified validators are remembered between runs (the store)."""
+
+    def get_validators(self, url: str) -> tuple[str | None, str | None] | None: ...
+
+    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None: ...
+
+
+def is_arxiv_host(url: str) -> bool:
+    """True for arxiv.org and its subdomains (rss., export., oaipmh. ...)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host == "arxiv.org" or host.endswith(".arxiv.org")
+
+
+def default_user_agent(contact: str | None = None) -> str:
+    contact_part = f"; mailto:{contact}" if contact else ""
+    return f"arxiv-radar/{__version__} (+{PROJECT_URL}{contact_part})"
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RateGate:
+    """One request at a time, each starting ``interval`` seconds after the last one ended.
+
+    A single instance (:data:`PROCESS_GATE`) is shared by every client in the process.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._lock = threading.RLock()
+        self._clock = clock
+        self._sleep = sleep
+        self._last_end: float | None = None
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Exclusive use of the connection to arXiv for the duration of the block."""
+        with self._lock:
+            yield
+
+    def wait_turn(self, interval: float) -> None:
+        """Sleep until ``interval`` seconds have passed since the previous request ended."""
+        with self._lock:
+            if self._last_end is None:
+                return
+            remaining = self._last_end + interval - self._clock()
+            if remaining > 0:
+                self._sleep(remaining)
+
+    def mark_done(self) -> None:
+        with self._lock:
+            self._last_end = self._clock()
+
+
+PROCESS_GATE = RateGate()
+
+
+class _Retryable(Exception):
+    """A transient failure worth another attempt."""
+
+    def __init__(self, reason: str, *, status: int | None = None, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+
+class _WaitTooLong(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+class ArxivClient:
+    """A rate-limited, retrying, caching HTTP client for arXiv's interfaces.
+
+    ``min_interval``: seconds between requests (raised to 3 for arxiv.org hosts).
+    ``max_retries``: further attempts after the first for transient failures.
+    ``transport``: an ``httpx`` transport (tests); default: the network.
+    ``cache``: where conditional-request validators live (the store), optional.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_interval: float = ARXIV_MIN_INTERVAL,
+        timeout: float = 30.0,
+        max_retries: int = 4,
+        backoff_base: float = 2.0,
+        backoff_max: float = 120.0,
+        max_retry_after: float = 600.0,
+        contact: str | None = None,
+        user_agent: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        cache: HttpCache | None = None,
+        gate: RateGate | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if min_interval < 0:
+            raise ValueError("min_interval must be >= 0")
+        self.min_interval = min_interval
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.max_retry_after = max_retry_after
+        self.cache = cache
+        self._gate = gate or PROCESS_GATE
+        self._sleep = sleep
+        self.requests_sent = 0
+        self.retries = 0
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            headers={"User-Agent": user_agent or default_user_agent(contact)},
+            follow_redirects=True,
+        )
+
+    @property
+    def user_agent(self) -> str:
+        return self._http.headers["User-Agent"]
+
+    def interval_for(self, url: str) -> float:
+        if is_arxiv_host(url):
+            return max(self.min_interval, ARXIV_MIN_INTERVAL)
+        return self.min_interval
+
+    # -- public API -------------------------------------------------------------------
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: Params | None = None,
+        conditional: bool = False,
+        allow_status: Collection[int] = (),
+    ) -> httpx.Response:
+        """GET ``url`` politely and return the whole response.
+
+        With ``conditional=True`` the remembered validators are sent and a 304 is
+        returned as is (``response.status_code == 304``). Statuses in
+        ``allow_status`` (e.g. 400 for the export API's error feeds) are returned
+        instead of raised. Anything else that is not 2xx raises :class:`ArxivHTTPError`.
+        """
+        request = self._build(url, params, conditional)
+        with self._gate.hold():
+            return self._send_with_retries(request, stream=False, allow_status=allow_status)
+
+    @contextmanager
+    def stream(
+        self,
+        url: str,
+        *,
+        params: Params | None = None,
+        allow_status: Collection[int] = (),
+    ) -> Iterator[httpx.Response]:
+        """GET ``url`` and yield the response unread, for parsing as a stream.
+
+        The connection stays reserved (no other request starts) until the block ends.
+        """
+        request = self._build(url, params, conditional=False)
+        with self._gate.hold():
+            response = self._send_with_retries(request, stream=True, allow_status=allow_status)
+            try:
+                yield response
+            finally:
+                response.close()
+                self._gate.mark_done()
+
+    def remember(self, response: httpx.Response) -> None:
+        """Keep a processed response's validators for the next conditional request."""
+        if self.cache is None or response.status_code != 200:
+            return
+        etag = response.headers.get("ETag")
+        last_modified = response.headers.get("Last-Modified")
+        if etag or last_modified:
+            self.cache.put_validators(str(response.request.url), etag, last_modified)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ArxivClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------------------
+
+    def _build(self, url: str, params: Params | None, conditional: bool) -> httpx.Request:
+        request = self._http.build_request("GET", url, params=params)
+        if conditional and self.cache is not None:
+            validators = self.cache.get_validators(str(request.url))
+            if validators:
+                etag, last_modified = validators
+                if etag:
+                    request.headers["If-None-Match"] = etag
+                if last_modified:
+                    request.headers["If-Modified-Since"] = last_modified
+        return request
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, _Retryable) and error.retry_after is not None:
+            if error.retry_after > self.max_retry_after:
+                raise _WaitTooLong(error.retry_after)
+            return error.retry_after
+        backoff = tenacity.wait_exponential_jitter(
+            initial=self.backoff_base, max=self.backoff_max, jitter=self.backoff_base
+        )
+        return float(backoff(state))
+
+    def _send_with_retries(
+        self, request: httpx.Request, *, stream: bool, allow_status: Collection[int]
+    ) -> httpx.Response:
+        url = str(request.url)
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_retries + 1),
+            wait=self._wait,
+            retry=tenacity.retry_if_exception_type(_Retryable),
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        attempts = 0
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    return self._send_once(request, stream=stream, allow_status=allow_status)
+        except _Retryable as error:
+            raise ArxivHTTPError(
+                f"arXiv did not answer successfully ({error.reason}) after {attempts} attempts; "
+                "arXiv may be busy or down (see https://status.arxiv.org), try again later",
+                url=url,
+                status=error.status,
+                attempts=attempts,
+            ) from error
+        except _WaitTooLong as error:
+            raise ArxivHTTPError(
+                f"arXiv asked to wait {error.seconds:.0f} s before the next request "
+                f"(more than the {self.max_retry_after:.0f} s this run waits); try again later",
+                url=url,
+                status=429,
+                attempts=attempts,
+            ) from error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _log_retry(self, state: tenacity.RetryCallState) -> None:
+        self.retries += 1
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        logger.warning(
+            "arXiv request failed (%s), retrying in %.1f s (attempt %d of %d): %s",
+            getattr(error, "reason", error),
+            wait,
+            state.attempt_number + 1,
+            self.max_retries + 1,
+            state.args[0].url if state.args else "",
+        )
+
+    def _send_once(
+        self, request: httpx.Request, *, stream: bool, allow_status: Collection[int]
+    ) -> httpx.Response:
+        url = str(request.url)
+        self._gate.wait_turn(self.interval_for(url))
+        self.requests_sent += 1
+        logger.debug("GET %s", url)
+        try:
+            response = self._http.send(request, stream=stream)
+        except httpx.TimeoutException as error:
+            self._gate.mark_done()
+            raise _Retryable(f"timed out: {type(error).__name__}") from error
+        except httpx.TransportError as error:
+            self._gate.mark_done()
+            raise _Retryable(f"connection failed: {type(error).__name__}: {error}") from error
+        if not stream:
+            self._gate.mark_done()
+        status = response.status_code
+        logger.info("GET %s -> %d", url, status)
+        if status in RETRY_STATUSES:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            response.close()
+            if stream:
+                self._gate.mark_done()
+            raise _Retryable(f"HTTP {status}", status=status, retry_after=retry_after)
+        if response.is_success or status == 304 or status in allow_status:
+            return response
+        response.close()
+        if stream:
+            self._gate.mark_done()
+        raise ArxivHTTPError(
+            f"arXiv answered HTTP {status} {response.reason_phrase}",
+            url=url,
+            status=status,
+            attempts=1,
+        )

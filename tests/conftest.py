@@ -1,0 +1,41 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from replay_server import ReplayServer
+
+from arxiv_radar.arxiv.http import ArxivClient, RateGate
+
+
+@pytest.fixture
+def replay() -> Iterator[ReplayServer]:
+    """A real HTTP server on 127.0.0.1 replaying recorded arXiv responses."""
+    with ReplayServer() as server:
+        yield server
+
+
+@pytest.fixture
+def client_factory() -> Iterator[type]:
+    """Build ArxivClients with a short interval and their own rate gate (fast tests)."""
+    clients: list[ArxivClient] = []
+
+    def make(**kwargs: object) -> ArxivClient:
+        options: dict[str, object] = {
+            "min_interval": 0.05,
+            "timeout": 5.0,
+            "max_retries": 2,
+            "backoff_base": 0.05,
+            "backoff_max": 0.2,
+            "gate": RateGate(),
+        }
+        options.update(kwargs)
+        client = ArxivClient(**options)  # type: ignore[arg-type]
+        clients.append(client)
+        return client
+
+    yield make  # type: ignore[misc]
+    for client in clients:
+        client.close()
