@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -134,9 +135,10 @@ class _Retryable(Exception):
 
 
 class _WaitTooLong(Exception):
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, status: int | None) -> None:
         super().__init__(seconds)
         self.seconds = seconds
+        self.status = status
 
 
 class ArxivClient:
@@ -242,7 +244,9 @@ class ArxivClient:
         etag = response.headers.get("ETag")
         last_modified = response.headers.get("Last-Modified")
         if etag or last_modified:
-            self.cache.put_validators(str(response.request.url), etag, last_modified)
+            # Keyed by the URL that was asked for (before redirects), as _build looks it up.
+            request = response.history[0].request if response.history else response.request
+            self.cache.put_validators(str(request.url), etag, last_modified)
 
     def close(self) -> None:
         self._http.close()
@@ -271,12 +275,13 @@ class ArxivClient:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, _Retryable) and error.retry_after is not None:
             if error.retry_after > self.max_retry_after:
-                raise _WaitTooLong(error.retry_after)
+                raise _WaitTooLong(error.retry_after, error.status)
             return error.retry_after
-        backoff = tenacity.wait_exponential_jitter(
-            initial=self.backoff_base, max=self.backoff_max, jitter=self.backoff_base
-        )
-        return float(backoff(state))
+        # Exponential backoff with jitter, computed here: tenacity's wait_exponential_jitter
+        # renamed its ``initial`` parameter across the supported versions.
+        exponent = min(state.attempt_number - 1, 30)
+        backoff = self.backoff_base * 2**exponent + random.uniform(0, self.backoff_base)
+        return min(backoff, self.backoff_max)
 
     def _send_with_retries(
         self, request: httpx.Request, *, stream: bool, allow_status: Collection[int]
@@ -309,7 +314,7 @@ class ArxivClient:
                 f"arXiv asked to wait {error.seconds:.0f} s before the next request "
                 f"(more than the {self.max_retry_after:.0f} s this run waits); try again later",
                 url=url,
-                status=429,
+                status=error.status,
                 attempts=attempts,
             ) from error
         raise AssertionError("unreachable")  # pragma: no cover

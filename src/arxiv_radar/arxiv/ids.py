@@ -19,10 +19,13 @@ _PREFIX = re.compile(
     r"^(?:arxiv:|oai:arxiv\.org:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)",
     re.IGNORECASE,
 )
-_NEW = re.compile(r"^(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<version>[1-9]\d*))?$")
+_NEW = re.compile(
+    r"^(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<version>[1-9]\d*))?\Z", re.ASCII
+)
 _OLD = re.compile(
     r"^(?P<archive>[a-z]+(?:-[a-z]+)*)(?P<subject>\.[A-Z]{2})?/(?P<yymm>\d{4})(?P<num>\d{3})"
-    r"(?:v(?P<version>[1-9]\d*))?$"
+    r"(?:v(?P<version>[1-9]\d*))?\Z",
+    re.ASCII,
 )
 
 
@@ -72,7 +75,9 @@ def parse_arxiv_id(text: str) -> ArxivId:
     if match:
         month = int(match["yymm"][2:])
         if not 1 <= month <= 12:
-            raise InvalidArxivId(f"'{text}' is not an arXiv id: month {match['yymm'][2:]} is not 01-12")
+            raise InvalidArxivId(
+                f"'{text}' is not an arXiv id: month {match['yymm'][2:]} is not 01-12"
+            )
         base = f"{match['archive']}{match['subject'] or ''}/{match['yymm']}{match['num']}"
         version = int(match["version"]) if match["version"] else None
         return ArxivId(base, version)
