@@ -1,0 +1,10 @@
+"""The store: SQLAlchemy Core tables and the ``Store`` class, the only SQL in arxiv-radar.
+
+``Store.open("arxiv-radar.db")`` (a SQLite file, ``:memory:``, or any SQLAlchemy URL such as
+``postgresql+psycopg://user:password@host/db``) creates or migrates the schema and returns a
+store; see docs/store.md for the tables and the upsert rules.
+"""
+
+from .store import RunRecord, Store
+
+__all__ = ["RunRecord", "Store"]

@@ -1,0 +1,115 @@
+"""Schema migrations: Alembic, shipped in the package and run in code.
+
+Users never see Alembic: ``Store.open`` upgrades the database to the newest revision in one
+transaction, and refuses a database whose revision this version does not know (it was written
+by a newer arxiv-radar).
+
+For a schema change, edit ``tables.py`` and add a revision; this drafts one by comparing the
+tables with a database at the current head::
+
+    python -m arxiv_radar.store.migrations revision -m "add scores"
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+
+from ..errors import StoreError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+# Any constant: PostgreSQL sessions migrating at once queue on this lock.
+_PG_MIGRATION_LOCK = 0x61727876  # "arxv"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic configuration for the packaged migrations (no ini file)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@cache
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of arxiv-radar knows."""
+    head = _script().get_current_head()
+    if head is None:  # pragma: no cover - the package always ships revisions
+        raise StoreError("no schema migrations found in the installed package")
+    return head
+
+
+def known_revisions() -> frozenset[str]:
+    return frozenset(script.revision for script in _script().walk_revisions())
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The schema revision of the database behind ``connection`` (None: not created yet)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def check_known(revision: str | None, display: str) -> None:
+    """Refuse a database written by a newer arxiv-radar."""
+    if revision is not None and revision not in known_revisions():
+        raise StoreError(
+            f"the database {display} has schema revision {revision!r}, which this version of "
+            f"arxiv-radar does not know (newest known: {head_revision()!r}); it was written by "
+            "a newer arxiv-radar: upgrade arxiv-radar to use it"
+        )
+
+
+def upgrade(connection: Connection, display: str) -> list[str]:
+    """Bring the schema to the head revision; returns the revisions that were applied.
+
+    ``connection`` must be in a transaction; the caller commits it.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+    before = current_revision(connection)
+    check_known(before, display)
+    head = head_revision()
+    if before == head:
+        return []
+    command.upgrade(alembic_config(connection), "head")
+    script = _script()
+    applied = [
+        rev.revision for rev in script.iterate_revisions(head, before) if rev.revision != before
+    ]
+    return list(reversed(applied))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Draft a new revision from the difference between ``tables.py`` and the head schema."""
+    parser = argparse.ArgumentParser(prog="python -m arxiv_radar.store.migrations")
+    sub = parser.add_subparsers(dest="command", required=True)
+    revision = sub.add_parser("revision", help="draft a new migration from tables.py")
+    revision.add_argument("-m", "--message", required=True)
+    args = parser.parse_args(argv)
+
+    from .store import Store
+
+    number = len(known_revisions()) + 1
+    with tempfile.TemporaryDirectory() as folder, Store.open(str(Path(folder) / "head.db")) as s:
+        with s._require_engine().begin() as connection:
+            command.revision(
+                alembic_config(connection),
+                message=args.message,
+                autogenerate=True,
+                rev_id=f"{number:04d}",
+            )

@@ -1,0 +1,365 @@
+"""The Store: the one place arxiv-radar reads and writes its database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Self
+
+from alembic.util import CommandError
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import StoreError
+from ..models import Announcement, IngestCounts, ListingEntry, Paper, StoredPaper
+from . import migrate
+from .connect import WRITE_OPTION, Target, build_engine, connect_error, describe, resolve
+from .papers import (
+    announced_order,
+    chunked,
+    load_page,
+    load_papers,
+    upsert_announcements,
+    upsert_papers,
+)
+from .tables import RUN_STATUSES, announcements, http_cache, runs
+from .tables import papers as papers_table
+
+log = logging.getLogger(__name__)
+
+
+class RunRecord(BaseModel):
+    """One recorded run of a pipeline command."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    kind: str
+    status: str  # "running", "ok" or "failed"
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    announced_on: dt.date | None = None
+    counts: dict[str, int] = {}
+    errors: tuple[str, ...] = ()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Store:
+    """Papers, announcements, HTTP validators and runs, in SQLite or PostgreSQL.
+
+    Open one with ``Store.open(path_or_url)`` and close it (or use it as a context manager).
+    Every method is one transaction; every database failure is raised as ``StoreError``.
+    """
+
+    def __init__(self, engine: Engine, target: Target) -> None:
+        self._engine: Engine | None = engine
+        self._target = target
+        self.applied_migrations: tuple[str, ...] = ()  # revisions the last open applied
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Self:
+        """Open the store at a SQLite path (or ``:memory:``) or a SQLAlchemy URL.
+
+        With ``migrate`` (the default) pending schema migrations run first; a database written
+        by a newer arxiv-radar is refused. Without it the schema is left as it is.
+        """
+        target = resolve(url)
+        store = cls(build_engine(target), target)
+        try:
+            store.ping()
+            if migrate:
+                store._migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url_for_display!r})"
+
+    @property
+    def url_for_display(self) -> str:
+        """The database location, safe to show: a file path, or the URL without its password."""
+        return self._target.display
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql`` (or another SQLAlchemy backend name)."""
+        return self._target.url.get_backend_name()
+
+    def ping(self) -> None:
+        """Check that the database answers; raises StoreError when it does not."""
+        engine = self._require_engine()
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise connect_error(self._target, exc) from exc
+
+    def schema_revision(self) -> str | None:
+        """The database's schema revision (None before the first migration)."""
+        with self._transaction("reading the schema revision") as conn:
+            return migrate.current_revision(conn)
+
+    @staticmethod
+    def head_revision() -> str:
+        """The newest schema revision this version of arxiv-radar knows."""
+        return migrate.head_revision()
+
+    def _migrate(self) -> None:
+        try:
+            with self._transaction("migrating the schema", write=True) as conn:
+                applied = migrate.upgrade(conn, self.url_for_display)
+        except CommandError as exc:
+            raise StoreError(
+                f"migrating the schema of {self.url_for_display} failed: {exc}"
+            ) from exc
+        self.applied_migrations = tuple(applied)
+        if applied:
+            log.info("schema of %s migrated: %s", self.url_for_display, ", ".join(applied))
+
+    def _require_engine(self) -> Engine:
+        if self._engine is None:
+            raise StoreError(f"the store {self.url_for_display} is closed")
+        return self._engine
+
+    @contextmanager
+    def _transaction(self, action: str, *, write: bool = False) -> Iterator[Connection]:
+        engine = self._require_engine()
+        try:
+            with engine.connect() as conn:
+                if write:
+                    conn.execution_options(**{WRITE_OPTION: True})
+                with conn.begin():
+                    yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"{action} failed on {self.url_for_display}: {describe(exc, self._target)}"
+            ) from exc
+        except UnicodeEncodeError as exc:  # a lone surrogate: not text any database can hold
+            raise StoreError(
+                f"{action} failed on {self.url_for_display}: text that is not valid Unicode "
+                f"({exc.reason} at position {exc.start} of {exc.object[exc.start : exc.end]!r})"
+            ) from exc
+
+    # -- papers and announcements -----------------------------------------------------------
+
+    def ingest(self, entries: Iterable[ListingEntry]) -> IngestCounts:
+        """Store a listing's papers and announcements, all or nothing.
+
+        The position of each announcement is the index of its entry in ``entries``.
+        """
+        counts = IngestCounts()
+        now = _now()
+        with self._transaction("storing a listing", write=True) as conn:
+            offset = 0
+            for chunk in chunked(entries):
+                for index, entry in enumerate(chunk, start=offset):
+                    if entry.announcement.arxiv_id != entry.paper.arxiv_id:
+                        raise StoreError(
+                            f"listing entry {index}: the announcement is for "
+                            f"{entry.announcement.arxiv_id} but the paper is "
+                            f"{entry.paper.arxiv_id}; nothing was stored"
+                        )
+                counts += upsert_papers(conn, [entry.paper for entry in chunk], now)
+                counts += upsert_announcements(
+                    conn,
+                    [(entry.announcement, offset + i) for i, entry in enumerate(chunk)],
+                    check_papers=False,
+                )
+                offset += len(chunk)
+        return counts
+
+    def upsert_papers(self, papers: Iterable[Paper]) -> IngestCounts:
+        """Insert or update papers (see docs/store.md for the rules); one transaction."""
+        counts = IngestCounts()
+        now = _now()
+        with self._transaction("storing papers", write=True) as conn:
+            for chunk in chunked(papers):
+                counts += upsert_papers(conn, chunk, now)
+        return counts
+
+    def add_announcements(
+        self, announcements: Iterable[Announcement], *, positions: bool = True
+    ) -> IngestCounts:
+        """Record announcements of stored papers; one transaction.
+
+        With ``positions`` each announcement's position is its index in ``announcements``;
+        without, positions are left unknown.
+        """
+        counts = IngestCounts()
+        with self._transaction("storing announcements", write=True) as conn:
+            offset = 0
+            for chunk in chunked(announcements):
+                counts += upsert_announcements(
+                    conn,
+                    [
+                        (announcement, offset + i if positions else None)
+                        for i, announcement in enumerate(chunk)
+                    ],
+                )
+                offset += len(chunk)
+        return counts
+
+    def get_paper(self, arxiv_id: str) -> StoredPaper | None:
+        return self.get_papers([arxiv_id]).get(arxiv_id)
+
+    def get_papers(self, arxiv_ids: Iterable[str]) -> dict[str, StoredPaper]:
+        """The stored papers among ``arxiv_ids`` (ids not stored are left out)."""
+        with self._transaction("reading papers") as conn:
+            return load_papers(conn, arxiv_ids)
+
+    def papers_announced_on(self, day: dt.date) -> list[StoredPaper]:
+        """Every paper announced on ``day``, in announcement order.
+
+        Ordered by the strongest announce type the paper had that day (new, cross, replace,
+        replace-cross), then by its position in the listing, then by arxiv_id.
+        """
+        with self._transaction("reading a day's papers") as conn:
+            order = announced_order(conn, day)
+            found = load_papers(conn, order)
+        return [found[arxiv_id] for arxiv_id in order]
+
+    def all_papers(
+        self, limit: int | None = None, *, page_size: int = 500
+    ) -> Iterator[StoredPaper]:
+        """Every stored paper in arxiv_id order (at most ``limit``), read page by page."""
+        after: str | None = None
+        remaining = limit
+        while remaining is None or remaining > 0:
+            size = page_size if remaining is None else min(page_size, remaining)
+            with self._transaction("reading papers") as conn:
+                page = load_page(conn, after, size)
+            yield from page
+            if len(page) < size:
+                return
+            after = page[-1].paper.arxiv_id
+            if remaining is not None:
+                remaining -= len(page)
+
+    def announcement_dates(self) -> list[dt.date]:
+        """Every day with at least one announcement, oldest first."""
+        with self._transaction("reading announcement dates") as conn:
+            query = (
+                select(announcements.c.announced_on)
+                .distinct()
+                .order_by(announcements.c.announced_on)
+            )
+            return list(conn.scalars(query))
+
+    def latest_announcement_date(self) -> dt.date | None:
+        with self._transaction("reading announcement dates") as conn:
+            latest: dt.date | None = conn.scalar(select(func.max(announcements.c.announced_on)))
+            return latest
+
+    def count_papers(self) -> int:
+        with self._transaction("counting papers") as conn:
+            return int(conn.scalar(select(func.count()).select_from(papers_table)) or 0)
+
+    # -- conditional GET ----------------------------------------------------------------------
+
+    def get_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """The (ETag, Last-Modified) last seen for ``url``, or None."""
+        with self._transaction("reading the HTTP cache") as conn:
+            row = conn.execute(
+                select(http_cache.c.etag, http_cache.c.last_modified).where(http_cache.c.url == url)
+            ).first()
+        return None if row is None else (row.etag, row.last_modified)
+
+    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Remember the validators of ``url``; with neither, forget the URL."""
+        with self._transaction("writing the HTTP cache", write=True) as conn:
+            if etag is None and last_modified is None:
+                conn.execute(delete(http_cache).where(http_cache.c.url == url))
+                return
+            values = {"etag": etag, "last_modified": last_modified, "updated_at": _now()}
+            result = conn.execute(update(http_cache).where(http_cache.c.url == url).values(values))
+            if result.rowcount == 0:
+                conn.execute(insert(http_cache).values(url=url, **values))
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def start_run(self, kind: str, announced_on: dt.date | None = None) -> int:
+        """Record that a run started; returns its id for ``finish_run``."""
+        with self._transaction("recording a run", write=True) as conn:
+            result = conn.execute(
+                insert(runs).values(
+                    kind=kind,
+                    started_at=_now(),
+                    status="running",
+                    counts={},
+                    errors=[],
+                    announced_on=announced_on,
+                )
+            )
+            key = result.inserted_primary_key
+            return int(key[0]) if key is not None else 0
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        counts: Mapping[str, int] | None = None,
+        errors: Sequence[str] = (),
+    ) -> None:
+        """Record the end of a run: its status (``ok`` or ``failed``), counts and errors."""
+        if status not in RUN_STATUSES:
+            raise ValueError(f"run status must be one of {', '.join(RUN_STATUSES)}: {status!r}")
+        with self._transaction("recording a run", write=True) as conn:
+            result = conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(
+                    finished_at=_now(),
+                    status=status,
+                    counts={str(name): int(value) for name, value in (counts or {}).items()},
+                    errors=[str(error) for error in errors],
+                )
+            )
+            if result.rowcount == 0:
+                raise StoreError(f"no run {run_id} in {self.url_for_display}")
+
+    def recent_runs(self, limit: int = 20) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        with self._transaction("reading runs") as conn:
+            rows = conn.execute(
+                select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)
+            )
+            return [
+                RunRecord(
+                    id=row.id,
+                    kind=row.kind,
+                    status=row.status,
+                    started_at=row.started_at,
+                    finished_at=row.finished_at,
+                    announced_on=row.announced_on,
+                    counts=row.counts,
+                    errors=tuple(row.errors),
+                )
+                for row in rows
+            ]

@@ -1,0 +1,165 @@
+"""The store's tables, as SQLAlchemy Core metadata.
+
+This module describes the schema the code expects at the migration head. The database is built
+and changed only by the Alembic revisions in ``migrations/versions``; a test checks that those
+revisions produce exactly these tables. A schema change is therefore two edits: the table here
+and a new revision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
+
+# Stable constraint names, so later migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
+RUN_STATUSES = ("running", "ok", "failed")
+
+
+class _SQLiteTimestamp(UserDefinedType[str]):
+    """A SQLite DATETIME column whose values UTCDateTime formats and parses itself."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "DATETIME"
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A point in time, stored in UTC and always read back timezone-aware (UTC).
+
+    PostgreSQL keeps it as ``timestamptz``. SQLite has no timezone support: the value is
+    converted to UTC and stored as ``YYYY-MM-DD HH:MM:SS.ffffff`` text (the format SQLAlchemy
+    itself uses), and UTC is attached again when reading. A naive datetime given to the store
+    is taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            # Formatting here instead of in SQLAlchemy's SQLite DATETIME is several times
+            # faster, which matters when a listing writes thousands of rows.
+            return dialect.type_descriptor(_SQLiteTimestamp())
+        return dialect.type_descriptor(self.impl)
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is not dt.UTC:
+            value = to_utc(value)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+        moment = cast(dt.datetime, moment)
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
+
+
+def to_utc(value: dt.datetime) -> dt.datetime:
+    """``value`` as an aware UTC datetime (naive values are taken to be UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def json_type() -> TypeEngine[Any]:
+    """JSON everywhere, stored as ``jsonb`` on PostgreSQL."""
+    return JSON().with_variant(JSONB(), "postgresql")
+
+
+papers = Table(
+    "papers",
+    metadata,
+    Column("arxiv_id", Text(), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("abstract", Text, nullable=False),
+    Column("authors", json_type(), nullable=False),
+    Column("categories", json_type(), nullable=False),
+    Column("primary_category", Text()),
+    Column("published", UTCDateTime),
+    Column("updated", UTCDateTime),
+    Column("comment", Text),
+    Column("journal_ref", Text),
+    Column("doi", Text),
+    Column("license", Text),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("version >= 1", name="version_positive"),
+)
+
+announcements = Table(
+    "announcements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("arxiv_id", Text(), ForeignKey("papers.arxiv_id"), nullable=False),
+    Column("announced_on", Date, nullable=False),
+    Column("feed", Text(), nullable=False),
+    Column("announce_type", Text(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("position", Integer),
+    UniqueConstraint("arxiv_id", "announced_on", "feed"),
+    CheckConstraint("version >= 1", name="version_positive"),
+    CheckConstraint(
+        "announce_type IN ('new', 'cross', 'replace', 'replace-cross')", name="announce_type"
+    ),
+    Index(None, "announced_on"),
+)
+
+http_cache = Table(
+    "http_cache",
+    metadata,
+    Column("url", Text(), primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", Text(), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("status", Text(), nullable=False),
+    Column("counts", json_type(), nullable=False),
+    Column("errors", json_type(), nullable=False),
+    Column("announced_on", Date),
+)

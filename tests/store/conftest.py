@@ -1,0 +1,61 @@
+"""Fixtures for the store tests: a fresh database per test, on SQLite and on PostgreSQL.
+
+PostgreSQL tests run against ``ARXIV_RADAR_TEST_PG_URL`` (``scripts/start-postgres.sh`` starts
+a local server and prints it). Without it they are skipped, except under ``CI=true``, where a
+missing server is a failure: CI must not pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from arxiv_radar.store import Store
+
+PG_URL_ENV = "ARXIV_RADAR_TEST_PG_URL"
+
+
+def pg_url_or_skip() -> str:
+    url = os.environ.get(PG_URL_ENV, "").strip()
+    if url:
+        return url
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(
+            f"{PG_URL_ENV} is not set but CI=true: PostgreSQL tests must run in CI "
+            "(run scripts/start-postgres.sh and export the URL it prints)"
+        )
+    pytest.skip(f"PostgreSQL tests need {PG_URL_ENV} (see scripts/start-postgres.sh)")
+
+
+def reset_postgres(url: str) -> None:
+    """Drop everything in the public schema (tables, alembic_version, sequences)."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The location of an empty database: a SQLite file, or a cleaned PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "radar.db")
+        return
+    url = pg_url_or_skip()
+    reset_postgres(url)
+    yield url
+    reset_postgres(url)
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    with Store.open(db_url) as opened:
+        yield opened

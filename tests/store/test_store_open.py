@@ -1,0 +1,171 @@
+"""Opening stores: locations, migrations, and the errors users see."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from store_helpers import make_entry
+
+from arxiv_radar.errors import StoreError
+from arxiv_radar.store import Store
+from arxiv_radar.store.connect import mask_url_text, resolve
+from arxiv_radar.store.tables import metadata
+
+TABLES = {"papers", "announcements", "http_cache", "runs", "alembic_version"}
+
+
+def table_names(store: Store) -> set[str]:
+    assert store._engine is not None
+    with store._engine.connect() as conn:
+        return set(inspect(conn).get_table_names())
+
+
+def test_open_empty_database_runs_every_migration(db_url: str) -> None:
+    with Store.open(db_url) as store:
+        assert store.applied_migrations == ("0001",)
+        assert store.schema_revision() == Store.head_revision() == "0001"
+        assert table_names(store) >= TABLES
+        assert store.count_papers() == 0
+
+
+def test_reopening_applies_nothing_and_keeps_data(db_url: str) -> None:
+    with Store.open(db_url) as store:
+        store.ingest([make_entry()])
+    with Store.open(db_url) as store:
+        assert store.applied_migrations == ()
+        assert store.schema_revision() == Store.head_revision()
+        assert store.count_papers() == 1
+
+
+def test_migrations_build_exactly_the_declared_tables(store: Store) -> None:
+    assert store._engine is not None
+    with store._engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+
+
+def test_database_from_a_newer_version_is_refused(db_url: str) -> None:
+    with Store.open(db_url) as store:
+        assert store._engine is not None
+        with store._engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreError, match="newer arxiv-radar") as caught:
+        Store.open(db_url)
+    assert "'9999'" in str(caught.value)
+    assert "upgrade arxiv-radar" in str(caught.value)
+
+
+def test_open_without_migrate_leaves_schema_alone(db_url: str) -> None:
+    with Store.open(db_url, migrate=False) as store:
+        assert store.schema_revision() is None
+        assert store.applied_migrations == ()
+        assert "papers" not in table_names(store)
+
+
+def test_memory_store_shares_one_database() -> None:
+    with Store.open(":memory:") as store:
+        assert store.url_for_display == ":memory:"
+        assert store.dialect == "sqlite"
+        store.ingest([make_entry()])
+        assert store.count_papers() == 1
+        assert store.get_paper("2405.00001") is not None
+
+
+def test_sqlite_path_display_and_pragmas(tmp_path: Path) -> None:
+    path = tmp_path / "radar.db"
+    with Store.open(str(path)) as store:
+        assert store.url_for_display == str(path)
+        assert repr(store) == f"Store({str(path)!r})"
+        assert store._engine is not None
+        with store._engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+    assert path.exists()
+
+
+def test_sqlite_url_works_like_a_path(tmp_path: Path) -> None:
+    path = tmp_path / "radar.db"
+    with Store.open(f"sqlite:///{path}") as store:
+        store.ingest([make_entry()])
+    with Store.open(str(path)) as store:
+        assert store.count_papers() == 1
+
+
+def test_missing_parent_folder_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "does" / "not" / "exist"
+    with pytest.raises(StoreError, match="does not exist") as caught:
+        Store.open(str(missing / "x.db"))
+    assert str(missing) in str(caught.value)
+    assert not missing.exists()
+
+
+def test_folder_as_database_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="is a folder"):
+        Store.open(str(tmp_path))
+
+
+def test_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are not the tables you are looking for" * 100)
+    with pytest.raises(StoreError, match="cannot open the SQLite database"):
+        Store.open(str(path))
+
+
+def unused_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_postgresql_names_url_and_hides_password() -> None:
+    port = unused_port()
+    url = f"postgresql+psycopg://radar:s3cret-pw@127.0.0.1:{port}/radar"
+    with pytest.raises(StoreError) as caught:
+        Store.open(url)
+    message = str(caught.value)
+    assert "s3cret-pw" not in message
+    assert f"postgresql+psycopg://radar:***@127.0.0.1:{port}/radar" in message
+    assert "server is running" in message
+    assert caught.value.exit_code == 4
+
+
+def test_plain_postgresql_scheme_uses_psycopg() -> None:
+    for scheme in ("postgresql", "postgres"):
+        target = resolve(f"{scheme}://u:pw@db.example/radar")
+        assert target.url.drivername == "postgresql+psycopg"
+        assert target.display == "postgresql+psycopg://u:***@db.example/radar"
+
+
+def test_bad_urls_are_store_errors_without_secrets() -> None:
+    with pytest.raises(StoreError, match="no driver") as caught:
+        Store.open("nosuchdb://u:topsecret@host/db")
+    assert "topsecret" not in str(caught.value)
+    with pytest.raises(StoreError, match="no database given"):
+        Store.open("  ")
+
+
+def test_mask_url_text() -> None:
+    assert mask_url_text("postgresql://u:pw@h/db") == "postgresql://u:***@h/db"
+    assert mask_url_text("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert mask_url_text("postgresql://u:p@w@h/db") == "postgresql://u:***@h/db"
+    assert mask_url_text("radar.db") == "radar.db"
+
+
+def test_closed_store_refuses_work(tmp_path: Path) -> None:
+    store = Store.open(str(tmp_path / "radar.db"))
+    store.close()
+    store.close()  # closing twice is fine
+    with pytest.raises(StoreError, match="closed"):
+        store.count_papers()
+    with pytest.raises(StoreError, match="closed"):
+        store.ping()
+
+
+def test_ping(store: Store) -> None:
+    store.ping()
