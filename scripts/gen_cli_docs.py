@@ -1,0 +1,88 @@
+"""Write docs/cli.md from the commands' own --help (run with --check to verify it is current)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = ROOT / "docs" / "cli.md"
+COMMANDS = ["fetch", "backfill", "papers", "doctor"]
+
+HEADER = """# Command-line reference
+
+This page is generated from the commands' own `--help` by `python scripts/gen_cli_docs.py`;
+a test fails when it falls out of date.
+
+Exit codes (every command): 0 success, 1 unexpected error, 2 bad configuration or input,
+3 arXiv unreachable or answering errors after every retry, 4 store error.
+"""
+
+JSON_SHAPES = """
+## JSON output
+
+`arxiv-radar papers --json` prints a JSON array, one object per paper, in listing order:
+
+```json
+{
+  "arxiv_id": "2604.21935",
+  "version": 1,
+  "title": "Math Takes Two: A test for emergent mathematical reasoning in communication",
+  "abstract": "Although language models demonstrate ...",
+  "authors": ["Michael Cooper", "Samuel Cooper"],
+  "categories": ["cs.AI", "cs.LG"],
+  "primary_category": "cs.AI",
+  "announcements": [
+    {"announced_on": "2026-04-27", "announce_type": "new", "version": 1, "feed": "rss"}
+  ],
+  "published": null,
+  "updated": null,
+  "doi": null,
+  "journal_ref": null,
+  "comment": null,
+  "license": "http://creativecommons.org/licenses/by/4.0/"
+}
+```
+
+`feed` says which interface saw the announcement: `rss` (arXiv's own listing), `api`
+(derived from an export API look-up) or `oai` (derived from an OAI-PMH harvest).
+`published`/`updated` (ISO 8601, UTC) are known for papers read through the API or OAI-PMH.
+"""
+
+
+def help_text(*args: str) -> str:
+    env = {**os.environ, "COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}
+    env.pop("FORCE_COLOR", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "arxiv_radar", *args, "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return "\n".join(line.rstrip() for line in result.stdout.strip().splitlines())
+
+
+def render() -> str:
+    parts = [HEADER, "## arxiv-radar\n", "```text", help_text(), "```\n"]
+    for command in COMMANDS:
+        parts += [f"## arxiv-radar {command}\n", "```text", help_text(command), "```\n"]
+    return "\n".join(parts) + JSON_SHAPES
+
+
+def main() -> int:
+    text = render()
+    if "--check" in sys.argv:
+        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
+        if current != text:
+            sys.stderr.write("docs/cli.md is out of date: run python scripts/gen_cli_docs.py\n")
+            return 1
+        return 0
+    TARGET.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

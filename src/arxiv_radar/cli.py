@@ -1,0 +1,551 @@
+"""The ``arxiv-radar`` command line.
+
+This is the only module that builds real collaborators (the HTTP client, the
+store) from configuration, and the only one that prints. Errors from the library
+arrive as :mod:`arxiv_radar.errors` exceptions and leave as one clear message and
+the documented exit code (see ``docs/cli.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from arxiv_radar import __version__, ingest
+from arxiv_radar.arxiv import calendar, rss
+from arxiv_radar.arxiv.http import ArxivClient
+from arxiv_radar.arxiv.ids import parse_arxiv_id
+from arxiv_radar.config import Config, load_config
+from arxiv_radar.errors import ArxivRadarError, UsageError
+from arxiv_radar.models import StoredPaper
+from arxiv_radar.store import Store
+
+logger = logging.getLogger("arxiv_radar")
+
+EPILOG = (
+    "Exit codes: 0 success, 1 unexpected error, 2 bad configuration or input, "
+    "3 arXiv unreachable or answering errors, 4 store error."
+)
+
+app = typer.Typer(
+    name="arxiv-radar",
+    help=(
+        "Watch arXiv for the papers you care about.\n\n"
+        "Every announcement day arxiv-radar reads the new listings of the categories "
+        "you follow (one polite request to rss.arxiv.org), keeps them in a local store, "
+        "and fills in missed days through the export API.\n\n"
+        "Start with: arxiv-radar fetch   (then: arxiv-radar papers)"
+    ),
+    epilog=EPILOG,
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+out = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Configuration file (arxiv-radar.toml, or the old tool's config.json). "
+        "Default: ./arxiv-radar.toml, then ./config.json, then built-in defaults.",
+        show_default=False,
+    ),
+]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Store: a SQLite file path or any SQLAlchemy URL "
+        "(postgresql+psycopg://user:pass@host/db). Default: ./arxiv-radar.db.",
+        show_default=False,
+    ),
+]
+DebugOption = Annotated[
+    bool, typer.Option("--debug", help="Show debug logs and full tracebacks on errors.")
+]
+DateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date", "-d", help="Announcement date YYYY-MM-DD (the date of arXiv's listing feed)."
+    ),
+]
+
+
+@dataclass
+class Context:
+    config: Config
+    store_url: str
+
+
+_debug = False
+
+
+def _setup_logging(debug: bool) -> None:
+    global _debug
+    _debug = debug
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=debug, show_time=debug)],
+        force=True,
+    )
+
+
+def _context(config_path: Path | None, db: str | None, debug: bool) -> Context:
+    _setup_logging(debug)
+    config = load_config(config_path)
+    return Context(config=config, store_url=db or config.store.url)
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"'{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-04-27"
+        ) from None
+
+
+def _client(ctx: Context, store: Store | None) -> ArxivClient:
+    section = ctx.config.arxiv
+    return ArxivClient(
+        min_interval=section.min_interval,
+        timeout=section.timeout,
+        max_retries=section.max_retries,
+        contact=section.contact,
+        cache=store,
+    )
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[ingest.Progress]:
+    """A rich progress bar driven by ingest's ``(label, done, total)`` callbacks."""
+    with Progress(
+        TextColumn("[bold blue]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(description: str, done: int, total: int | None) -> None:
+            bar.update(task, description=description, completed=done, total=total)
+
+        yield update
+
+
+def _print_fetch(report: ingest.FetchReport, config: Config) -> None:
+    days = Table(title="Announcement days", show_edge=False)
+    days.add_column("date")
+    days.add_column("source")
+    days.add_column("status")
+    days.add_column("papers", justify="right")
+    days.add_column("new rows", justify="right")
+    days.add_column("updated", justify="right")
+    for day in report.days:
+        days.add_row(
+            str(day.announced_on or "-"),
+            day.source,
+            day.status,
+            str(day.papers),
+            str(day.counts.papers_inserted),
+            str(day.counts.papers_updated),
+        )
+    out.print(days)
+    types = Table(title="By announce type", show_edge=False)
+    types.add_column("type")
+    types.add_column("papers", justify="right")
+    for name in ("new", "cross", "replace", "replace-cross", "unlisted"):
+        if report.by_type.get(name):
+            types.add_row(name, str(report.by_type[name]))
+    cats = Table(title="By followed category", show_edge=False)
+    cats.add_column("category")
+    cats.add_column("papers", justify="right")
+    for category in config.arxiv.categories:
+        cats.add_row(category, str(report.by_category.get(category, 0)))
+    out.print(types)
+    out.print(cats)
+    counts = report.counts
+    out.print(
+        f"[bold]{counts.papers_inserted}[/] new papers, {counts.papers_updated} updated, "
+        f"{counts.papers_unchanged} unchanged; {counts.announcements_inserted} announcements "
+        f"added; {report.requests} request(s) to arXiv."
+    )
+    for item in report.skipped:
+        err.print(f"[yellow]skipped[/] {item.identifier or 'an item'}: {item.reason}")
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+
+
+@app.command()
+def fetch(
+    date: DateOption = None,
+    no_catch_up: Annotated[
+        bool, typer.Option("--no-catch-up", help="Do not fill missed days through the API.")
+    ] = False,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Ingest the latest arXiv listing of your categories into the store.
+
+    One request to rss.arxiv.org reads the listing of every followed category at
+    once. Then every announcement day within `days_back` that the store lacks is
+    filled through the export API (one request per day, 3 s apart).
+
+    With --date, ingest that one announcement day (from the API unless it is the
+    day the live feed shows).
+
+    Examples:
+
+      arxiv-radar fetch
+
+      arxiv-radar fetch --date 2026-04-27 --db postgresql+psycopg://me@localhost/radar
+    """
+    ctx = _context(config, db, debug)
+    day = _parse_date(date)
+    with Store.open(ctx.store_url) as store, _client(ctx, store) as client:
+        run_id = store.start_run("fetch", announced_on=day)
+        try:
+            if day is None:
+                with _progress("fetching") as progress:
+                    report = ingest.fetch_latest(
+                        ctx.config.arxiv,
+                        client,
+                        store,
+                        catch_up=not no_catch_up,
+                        progress=progress,
+                    )
+            else:
+                report = ingest.fetch_date(ctx.config.arxiv, client, store, day)
+        except Exception as error:
+            store.finish_run(run_id, "failed", errors=[str(error)])
+            raise
+        store.finish_run(
+            run_id,
+            "ok",
+            counts={"papers": sum(d.papers for d in report.days), **report.by_type},
+            errors=report.warnings,
+        )
+    _print_fetch(report, ctx.config)
+
+
+@app.command()
+def backfill(
+    ids: Annotated[
+        str | None,
+        typer.Option("--ids", help="Comma-separated arXiv ids, e.g. 2604.21935,hep-th/9901001v2"),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="First announcement date YYYY-MM-DD (export API).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Last announcement date (default: today).")
+    ] = None,
+    use_oai: Annotated[
+        bool, typer.Option("--oai", help="Harvest through OAI-PMH (needs --set and --from).")
+    ] = False,
+    set_spec: Annotated[
+        str | None,
+        typer.Option("--set", help="OAI-PMH set, e.g. cs:cs:AI, or a category such as cs.AI."),
+    ] = None,
+    from_date: Annotated[
+        str | None, typer.Option("--from", help="OAI-PMH: records changed since YYYY-MM-DD.")
+    ] = None,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Ingest older papers: by id, by announcement dates, or by an OAI-PMH harvest.
+
+    Exactly one of: --ids, --since [--until], --oai --set SET --from DATE.
+    Announcement days for papers found this way are derived from their submission
+    time and your followed categories (new, cross, replace, replace-cross).
+
+    Examples:
+
+      arxiv-radar backfill --ids 2604.21935,2604.21936v2
+
+      arxiv-radar backfill --since 2026-04-20 --until 2026-04-24
+
+      arxiv-radar backfill --oai --set cs:cs:AI --from 2026-04-01
+    """
+    chosen = [ids is not None, since is not None, use_oai]
+    if sum(chosen) != 1:
+        raise UsageError(
+            "choose exactly one of --ids, --since, or --oai (see arxiv-radar backfill --help)"
+        )
+    ctx = _context(config, db, debug)
+    with Store.open(ctx.store_url) as store, _client(ctx, store) as client:
+        if ids is not None:
+            wanted = [part.strip() for part in ids.split(",") if part.strip()]
+            if not wanted:
+                raise UsageError("--ids needs at least one arXiv id")
+            for text in wanted:
+                parse_arxiv_id(text)
+            report = ingest.backfill_ids(ctx.config.arxiv, client, store, wanted)
+        elif since is not None:
+            first = _parse_date(since)
+            last = _parse_date(until) or dt.datetime.now(calendar.ET).date()
+            assert first is not None
+            if last < first:
+                raise UsageError(f"--until {last} is before --since {first}")
+            with _progress("backfilling") as progress:
+                report = ingest.backfill_window(
+                    ctx.config.arxiv, client, store, first, last, progress=progress
+                )
+        else:
+            if not set_spec or not from_date:
+                raise UsageError("--oai needs --set (e.g. cs:cs:AI) and --from YYYY-MM-DD")
+            start = _parse_date(from_date)
+            assert start is not None
+            with _progress("harvesting") as progress:
+                report = ingest.backfill_oai(
+                    ctx.config.arxiv,
+                    client,
+                    store,
+                    set_spec=_oai_set(set_spec),
+                    from_date=start,
+                    progress=progress,
+                )
+    _print_fetch(report, ctx.config)
+
+
+def _oai_set(text: str) -> str:
+    """Accept an OAI set spec as is, or a category name (cs.AI -> cs:cs:AI)."""
+    if ":" in text:
+        return text
+    from arxiv_radar.arxiv.taxonomy import canonical_category, oai_set_for
+
+    category = canonical_category(text)
+    if category is None:
+        raise UsageError(f"'{text}' is neither an OAI-PMH set (like cs:cs:AI) nor a category")
+    return oai_set_for(category)
+
+
+def paper_json(stored: StoredPaper) -> dict[str, Any]:
+    """The JSON shape of ``arxiv-radar papers --json`` (documented in docs/cli.md)."""
+    paper = stored.paper
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": list(paper.authors),
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "announcements": [
+            {
+                "announced_on": a.announced_on.isoformat(),
+                "announce_type": a.announce_type.value,
+                "version": a.version,
+                "feed": a.feed,
+            }
+            for a in stored.announcements
+        ],
+        "published": paper.published.isoformat() if paper.published else None,
+        "updated": paper.updated.isoformat() if paper.updated else None,
+        "doi": paper.doi,
+        "journal_ref": paper.journal_ref,
+        "comment": paper.comment,
+        "license": paper.license,
+    }
+
+
+@app.command()
+def papers(
+    date: DateOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List the stored papers of one announcement day (default: the latest stored).
+
+    Papers come in arXiv's listing order: new, cross, replace, replace-cross.
+
+    Examples:
+
+      arxiv-radar papers
+
+      arxiv-radar papers --date 2026-04-27 --json | jq '.[].title'
+    """
+    ctx = _context(config, db, debug)
+    day = _parse_date(date)
+    with Store.open(ctx.store_url) as store:
+        day = day or store.latest_announcement_date()
+        stored = store.papers_announced_on(day) if day else []
+    if as_json:
+        sys.stdout.write(json.dumps([paper_json(p) for p in stored], ensure_ascii=False, indent=2))
+        sys.stdout.write("\n")
+        return
+    if day is None:
+        err.print("The store holds no announcements yet: run [bold]arxiv-radar fetch[/] first.")
+        return
+    table = Table(title=f"Papers announced on {day} ({len(stored)})", show_lines=False)
+    table.add_column("#", justify="right")
+    table.add_column("id")
+    table.add_column("type")
+    table.add_column("primary")
+    table.add_column("title", overflow="fold")
+    for number, item in enumerate(stored, start=1):
+        types = sorted(
+            {a.announce_type for a in item.announcements if a.announced_on == day},
+            key=lambda t: t.priority,
+        )
+        table.add_row(
+            str(number),
+            item.paper.versioned_id,
+            types[0].value if types else "-",
+            item.paper.primary_category or "-",
+            item.paper.title,
+            markup=False,
+        )
+    out.print(table)
+
+
+@app.command()
+def doctor(
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Skip the request that checks arXiv is reachable.")
+    ] = False,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Check the setup: configuration, store, arXiv, LLM key. Exits 1 if a check fails.
+
+    The arXiv check makes one conditional request for your listing feed.
+    API keys are reported as set or missing, never shown.
+    """
+    _setup_logging(debug)
+    failed = False
+
+    def line(ok: bool | None, what: str, detail: str) -> None:
+        mark = {True: "[green]ok[/]", False: "[red]FAIL[/]", None: "[yellow]--[/]"}[ok]
+        out.print(f"{mark}  [bold]{what}[/]: {detail}")
+
+    try:
+        cfg = load_config(config)
+    except ArxivRadarError as error:
+        line(False, "config", str(error))
+        raise typer.Exit(1) from None
+    line(
+        True, "config", cfg.source or "built-in defaults (no arxiv-radar.toml or config.json here)"
+    )
+    line(None, "categories", ", ".join(cfg.arxiv.categories))
+    store_url = db or cfg.store.url
+    store: Store | None = None
+    try:
+        store = Store.open(store_url)
+        latest = store.latest_announcement_date()
+        line(
+            True,
+            "store",
+            f"{store.url_for_display}: {store.count_papers()} papers, "
+            f"latest announcement {latest or 'none yet'}",
+        )
+    except ArxivRadarError as error:
+        failed = True
+        line(False, "store", str(error))
+    try:
+        if offline:
+            line(None, "arXiv", "not checked (--offline)")
+        else:
+            ctx = Context(config=cfg, store_url=store_url)
+            with _client(ctx, store) as client:
+                url = rss.feed_url(cfg.arxiv.rss_url, cfg.arxiv.categories)
+                response = client.get(url, conditional=True)
+                line(True, "arXiv", f"{url} answered HTTP {response.status_code}")
+    except ArxivRadarError as error:
+        failed = True
+        line(False, "arXiv", str(error))
+    finally:
+        if store is not None:
+            store.close()
+    keys = {cfg.summaries.api_key_env, "DASHSCOPE_API_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY"}
+    present = sorted(name for name in keys if os.environ.get(name))
+    if present:
+        line(True, "LLM key", "set: " + ", ".join(present))
+    else:
+        line(
+            None,
+            "LLM key",
+            f"none set ({cfg.summaries.api_key_env} is the configured one); "
+            "summaries will be extractive",
+        )
+    if failed:
+        raise typer.Exit(1)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"arxiv-radar {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Watch arXiv for the papers you care about."""
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turn errors into messages and exit codes."""
+    try:
+        code = app(prog_name="arxiv-radar", standalone_mode=False)
+    except ArxivRadarError as error:
+        if _debug:
+            err.print_exception()
+        err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+        sys.exit(error.exit_code)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as error:  # click's usage errors and anything unexpected
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        if _debug:
+            raise
+        err.print(
+            f"[bold red]unexpected error:[/] {type(error).__name__}: {escape(str(error))}\n"
+            "Run again with --debug for the full traceback, and report it if it persists."
+        )
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,54 @@
+"""The code base stays lint-clean and formatted: part of the test suite, not a separate step."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which("ruff") is None:
+        pytest.fail("ruff is not installed: pip install -e '.[test]'")
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_ruff_check_is_clean() -> None:
+    result = _ruff("check", "src", "tests", "bench", "scripts")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    result = _ruff("format", "--check", "src", "tests", "bench", "scripts")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_recorded_fixture_is_used_by_a_test() -> None:
+    """A recording no test reads is dead weight or a test that went missing."""
+    fixtures = sorted((ROOT / "tests" / "fixtures" / "arxiv").glob("*.xml"))
+    sources = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (ROOT / "tests").rglob("*.py")
+        if path.name != "test_quality.py"
+    )
+    unused = [path.name for path in fixtures if path.name not in sources]
+    assert fixtures, "no recorded fixtures found"
+    assert not unused, f"fixtures no test reads: {unused}"
+
+
+def test_cli_reference_is_generated_from_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "scripts/gen_cli_docs.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
