@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from replay_server import ReplayServer
 
 from arxiv_radar.arxiv.http import ArxivClient, RateGate
+
+from replay_server import ReplayServer
 
 
 @pytest.fixture

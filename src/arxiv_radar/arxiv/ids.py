@@ -19,9 +19,7 @@ _PREFIX = re.compile(
     r"^(?:arxiv:|oai:arxiv\.org:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)",
     re.IGNORECASE,
 )
-_NEW = re.compile(
-    r"^(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<version>[1-9]\d*))?\Z", re.ASCII
-)
+_NEW = re.compile(r"^(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<version>[1-9]\d*))?\Z", re.ASCII)
 _OLD = re.compile(
     r"^(?P<archive>[a-z]+(?:-[a-z]+)*)(?P<subject>\.[A-Z]{2})?/(?P<yymm>\d{4})(?P<num>\d{3})"
     r"(?:v(?P<version>[1-9]\d*))?\Z",
