@@ -307,3 +307,58 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path, command: str) ->
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == run_cli(command, "--help", cwd=tmp_path).stdout
+
+
+def _next_day_feed(body: bytes) -> bytes:
+    """The real listing moved to Tuesday 28 April, its first paper now a v2 replacement."""
+    moved = body.replace(b"Mon, 27 Apr 2026", b"Tue, 28 Apr 2026")
+    replaced = moved.replace(
+        b"arXiv:2604.21935v1 Announce Type: new", b"arXiv:2604.21935v2 Announce Type: replace", 1
+    ).replace(b"oai:arXiv.org:2604.21935v1", b"oai:arXiv.org:2604.21935v2", 1)
+    replaced = replaced.replace(
+        b"<arxiv:announce_type>new</arxiv:announce_type>",
+        b"<arxiv:announce_type>replace</arxiv:announce_type>",
+        1,
+    )
+    return replaced.replace(
+        b"Math Takes Two: A test for emergent mathematical reasoning in communication",
+        b"Math Takes Two: A revised test for emergent mathematical reasoning",
+        1,
+    )
+
+
+def test_a_new_version_in_a_later_listing_updates_the_paper(
+    tmp_path: Path, replay: ReplayServer
+) -> None:
+    body = fixture_bytes(RSS_FIXTURE)
+    replay.add("/rss/cs.AI", Reply(body=body))
+    write_config(tmp_path, ["cs.AI"])
+    assert run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay).returncode == 0
+    replay.add("/rss/cs.AI", Reply(body=_next_day_feed(body)))
+    result = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
+    assert result.returncode == 0, result.stderr
+    assert "0 new papers, 1 updated" in result.stdout
+    tuesday = papers_json(tmp_path, "--date", "2026-04-28")
+    paper = next(p for p in tuesday if p["arxiv_id"] == "2604.21935")
+    assert paper["version"] == 2
+    assert paper["title"] == "Math Takes Two: A revised test for emergent mathematical reasoning"
+    assert paper["announcements"] == [
+        {"announced_on": "2026-04-27", "announce_type": "new", "version": 1, "feed": "rss"},
+        {"announced_on": "2026-04-28", "announce_type": "replace", "version": 2, "feed": "rss"},
+    ]
+    # Monday's listing still shows the paper, now at its latest version.
+    monday = papers_json(tmp_path, "--date", "2026-04-27")
+    assert [p["arxiv_id"] for p in monday] == ["2604.21935", "2604.21936", "2604.21937"]
+
+
+def test_an_empty_feed_on_an_announcement_day_is_a_warning(
+    tmp_path: Path, replay: ReplayServer
+) -> None:
+    empty_monday = fixture_bytes(EMPTY_FIXTURE).replace(b"Sat, 25 Apr 2026", b"Mon, 27 Apr 2026")
+    assert b"Mon, 27 Apr 2026" in empty_monday
+    replay.add("/rss/cs.AI", Reply(body=empty_monday))
+    write_config(tmp_path, ["cs.AI"])
+    result = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
+    assert result.returncode == 0, result.stderr
+    assert "empty-unexpected" in result.stdout
+    assert "warning" in result.stderr and "2026-04-27" in result.stderr

@@ -204,11 +204,7 @@ def missing_days(
         return []
     start = today - dt.timedelta(days=days_back)
     known = set(store.announcement_dates()) | set(exclude)
-    known |= {
-        run.announced_on
-        for run in store.recent_runs(limit=500)
-        if run.kind == CATCH_UP_RUN and run.status == "ok" and run.announced_on
-    }
+    known |= store.run_dates(CATCH_UP_RUN)
     return [d for d in calendar.listing_days(start, today) if d < today and d not in known]
 
 

@@ -67,3 +67,17 @@ def test_finish_run_checks_its_arguments(store: Store) -> None:
         store.finish_run(run_id, "done")
     with pytest.raises(StoreError, match="no run 4242"):
         store.finish_run(4242, "ok")
+
+
+def test_run_dates_lists_finished_runs_of_one_kind(store: Store) -> None:
+    day = dt.date(2026, 4, 24)
+    ok = store.start_run("catch-up", announced_on=day)
+    store.finish_run(ok, "ok")
+    failed = store.start_run("catch-up", announced_on=dt.date(2026, 4, 23))
+    store.finish_run(failed, "failed", errors=["arXiv down"])
+    store.start_run("catch-up", announced_on=dt.date(2026, 4, 22))  # still running
+    other = store.start_run("fetch", announced_on=dt.date(2026, 4, 21))
+    store.finish_run(other, "ok")
+    assert store.run_dates("catch-up") == {day}
+    assert store.run_dates("catch-up", "failed") == {dt.date(2026, 4, 23)}
+    assert store.run_dates("fetch") == {dt.date(2026, 4, 21)}

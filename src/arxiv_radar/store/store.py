@@ -344,6 +344,17 @@ class Store:
             if result.rowcount == 0:
                 raise StoreError(f"no run {run_id} in {self.url_for_display}")
 
+    def run_dates(self, kind: str, status: str = "ok") -> set[dt.date]:
+        """Announcement dates of the runs of ``kind`` that ended with ``status``."""
+        with self._transaction("reading runs") as conn:
+            rows = conn.execute(
+                select(runs.c.announced_on)
+                .where(runs.c.kind == kind, runs.c.status == status)
+                .where(runs.c.announced_on.is_not(None))
+                .distinct()
+            )
+            return {row.announced_on for row in rows}
+
     def recent_runs(self, limit: int = 20) -> list[RunRecord]:
         """The latest runs, newest first."""
         with self._transaction("reading runs") as conn:
