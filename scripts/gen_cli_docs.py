@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "cli.md"
-COMMANDS = ["fetch", "backfill", "papers", "doctor"]
+COMMANDS = ["fetch", "backfill", "papers", "rank", "doctor"]
 
 HEADER = """# Command-line reference
 
@@ -49,6 +49,31 @@ JSON_SHAPES = """
 `feed` says which interface saw the announcement: `rss` (arXiv's own listing), `api`
 (derived from an export API look-up) or `oai` (derived from an OAI-PMH harvest).
 `published`/`updated` (ISO 8601, UTC) are known for papers read through the API or OAI-PMH.
+
+`arxiv-radar rank --json` prints the ranking, best first:
+
+```json
+{
+  "rank": 1,
+  "arxiv_id": "2604.21936",
+  "version": 1,
+  "title": "An Artifact-based Agent Framework for Adaptive and Reproducible Medical Image ...",
+  "score": 4.0,
+  "announce_type": "new",
+  "matches": [
+    {"keyword": "agent", "kind": "keyword", "where": "title", "text": "Agent",
+     "weight": 1.0, "points": 1.5},
+    {"keyword": "benchmark", "kind": "keyword", "where": "abstract", "text": "benchmark",
+     "weight": 1.0, "points": 1.0}
+  ]
+}
+```
+
+`keyword` is the rule as the profile writes it (a regex rule by its label, an author, a
+category); `where` is `title`, `abstract`, `author` or `category`; `text` is what matched,
+exactly as the paper writes it; `points` is what the match added (a keyword scores once:
+1 x weight, plus 0.5 x weight when it is in the title). `rank --explain ID --json` prints one
+paper's whole explanation, with `dropped` and `reason` when the profile's filters dropped it.
 """
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,37 +12,12 @@ import pytest
 from arxiv_radar.arxiv.rss import parse_listing
 from arxiv_radar.store import Store
 
+from cli_helpers import run_cli
 from replay_server import ReplayServer, Reply, fixture_bytes
 
 RSS_FIXTURE = "rss2_new_format_cs.AI_excerpt_3items_reserialized_2026-04-27.xml"
 MIXED_FIXTURE = "synthetic_rss_cs.AI+cs.CL+cs.DC+cs.LG_mixed.xml"
 EMPTY_FIXTURE = "synthetic_rss_empty_weekend.xml"
-
-
-def run_cli(
-    *args: str, cwd: Path, server: ReplayServer | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("ARXIV_RADAR_")
-    }
-    environment["COLUMNS"] = "200"
-    if server is not None:
-        environment.update(
-            ARXIV_RADAR_RSS_URL=server.url("/rss"),
-            ARXIV_RADAR_API_URL=server.url("/api/query"),
-            ARXIV_RADAR_OAI_URL=server.url("/oai"),
-            ARXIV_RADAR_MIN_INTERVAL="0.05",
-        )
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "arxiv_radar", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def write_config(folder: Path, categories: list[str], days_back: int = 7) -> Path:
@@ -65,7 +39,7 @@ def papers_json(folder: Path, *extra: str) -> list[dict[str, object]]:
 def test_help_teaches_every_command(tmp_path: Path) -> None:
     result = run_cli("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("fetch", "backfill", "papers", "doctor"):
+    for command in ("fetch", "backfill", "papers", "rank", "doctor"):
         assert command in result.stdout
         sub = run_cli(command, "--help", cwd=tmp_path)
         assert sub.returncode == 0, sub.stderr
@@ -295,7 +269,7 @@ def test_doctor_reports_each_check(tmp_path: Path, replay: ReplayServer) -> None
     assert "FAIL" in failing.stdout
 
 
-@pytest.mark.parametrize("command", ["fetch", "papers", "doctor", "backfill"])
+@pytest.mark.parametrize("command", ["fetch", "papers", "doctor", "backfill", "rank"])
 def test_python_dash_m_and_console_script_agree(tmp_path: Path, command: str) -> None:
     result = subprocess.run(
         ["arxiv-radar", command, "--help"],

@@ -14,7 +14,9 @@ from arxiv_radar.config import (
     DEFAULT_KEYWORDS,
     ENV_OVERRIDES,
     ArxivConfig,
+    AuthorRule,
     Config,
+    KeywordRule,
     ProfileConfig,
     StoreConfig,
     SummaryConfig,
@@ -156,11 +158,19 @@ days_back = 60
 contact = "me@example.org"
 
 [profiles.default]
-keywords = ["LLM", " RL ", "kv cache"]
-exclude = ["survey"]
+keywords = [
+  "LLM", " RL ", "kv cache", {term = "speculative decoding", weight = 2},
+  {regex = '\\bMoE\\b', weight = 1.5, label = "MoE"},
+]
+exclude = ["survey", {regex = "^a survey"}]
 max_papers = 30
 min_score = 2.5
 mode = "legacy"
+required = ["LLM", {term = "transformer", label = "Transformers"}]
+authors = ["Yann LeCun", {name = "Léon Bottou", weight = 3.0}]
+category_weights = {"cs.ai" = 1.0, "math" = -0.5}
+announce_types = ["new", "cross", "replace", "new"]
+title_bonus = 1.0
 
 [profiles.theory-2]
 keywords = ["scaling law"]
@@ -182,6 +192,13 @@ url = "postgresql+psycopg://radar@db/arxiv_radar"
 """
 
 
+def rule(
+    term: str | None = None, regex: str | None = None, weight: float = 1.0, label: str | None = None
+) -> dict[str, Any]:
+    """A keyword table as ``model_dump`` writes it."""
+    return {"term": term, "regex": regex, "weight": weight, "label": label}
+
+
 def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
     path = write(tmp_path, "arxiv-radar.toml", FULL_TOML)
     config = load_config(path, env={})
@@ -200,11 +217,22 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
         },
         "profiles": {
             "default": {
-                "keywords": ["LLM", " RL ", "kv cache"],
-                "exclude": ["survey"],
+                "keywords": [
+                    "LLM",
+                    " RL ",
+                    "kv cache",
+                    rule(term="speculative decoding", weight=2.0),
+                    rule(regex=r"\bMoE\b", weight=1.5, label="MoE"),
+                ],
+                "exclude": ["survey", rule(regex="^a survey")],
                 "max_papers": 30,
                 "min_score": 2.5,
                 "mode": "legacy",
+                "required": ["LLM", rule(term="transformer", label="Transformers")],
+                "authors": ["Yann LeCun", {"name": "Léon Bottou", "weight": 3.0}],
+                "category_weights": {"cs.AI": 1.0, "math": -0.5},
+                "announce_types": ["new", "cross", "replace"],
+                "title_bonus": 1.0,
             },
             "theory-2": {
                 "keywords": ["scaling law"],
@@ -212,6 +240,11 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
                 "max_papers": 1,
                 "min_score": 0.0,
                 "mode": "keywords",
+                "required": [],
+                "authors": [],
+                "category_weights": {},
+                "announce_types": ["new", "cross"],
+                "title_bonus": 0.5,
             },
         },
         "summaries": {
@@ -300,6 +333,49 @@ ERROR_CASES: list[tuple[str, str, str | None, list[str]]] = [
     ('[profiles."my profile"]\n', "profiles.my profile", "letters, digits", ["profile name"]),
     ("[profiles]\n", "profiles", "at least 1", ["found an empty table"]),
     ('[summaries]\nmodel = ""\n', "summaries.model", "a non-empty string", ["empty string"]),
+    # keyword tables, authors, category weights, announce types
+    ("[profiles.default]\nkeywords = [\"LLM\", {regex = '\\bMoE('}]\n",
+     "profiles.default.keywords[1].regex", "a Python regular expression",
+     ["invalid regular expression '\\bMoE(': missing ), unterminated subpattern at position 5"]),
+    ("[profiles.default]\nrequired = [{regex = '['}]\n", "profiles.default.required[0].regex",
+     "a Python regular expression", ["invalid regular expression '['", "character set"]),
+    ("[profiles.default]\nexclude = [{regex = 'x|'}]\n", "profiles.default.exclude[0].regex",
+     "needs at least one character", ["matches empty text"]),
+    ("[profiles.default]\nkeywords = [{term = 'a', regex = 'b'}]\n", "profiles.default.keywords[0]",
+     "{term = ", ["exactly one of 'term' and 'regex'"]),
+    ("[profiles.default]\nkeywords = [{weight = 2.0}]\n", "profiles.default.keywords[0]",
+     "{regex = ", ["exactly one of 'term' and 'regex'"]),
+    ("[profiles.default]\nkeywords = [{term = 'a', wieght = 2}]\n",
+     "profiles.default.keywords[0].wieght", "one of term, regex, weight, label",
+     ["unknown key 'wieght'", "did you mean 'weight'?"]),
+    ("[profiles.default]\nkeywords = [{term = 'a', weight = 0}]\n",
+     "profiles.default.keywords[0].weight", "a number > 0", ["found 0"]),
+    ("[profiles.default]\nkeywords = [3]\n", "profiles.default.keywords[0]",
+     "a string or a table", ["found 3"]),
+    ("[profiles.default]\nkeywords = [{term = ' '}]\n", "profiles.default.keywords[0].term",
+     "a word or phrase", ["empty keyword"]),
+    ("[profiles.default]\nexclude = [{term = 'survey', weight = 2.0}]\n",
+     "profiles.default.exclude[0]", "without weight", ["no effect in exclude and required"]),
+    ('[profiles.default]\nauthors = ["..."]\n', "profiles.default.authors[0]", "an author name",
+     ['found "..."']),
+    ("[profiles.default]\nauthors = [{weight = 3.0}]\n", "profiles.default.authors[0]",
+     "{name = ", ["needs a 'name'"]),
+    ("[profiles.default]\nauthors = [{name = 'A B', weight = -1}]\n",
+     "profiles.default.authors[0].weight", "a number > 0", ["found -1"]),
+    ('[profiles.default]\ncategory_weights = {"cs.AII" = 1.0}\n',
+     "profiles.default.category_weights.cs.AII", "an arXiv category id",
+     ["unknown arXiv category 'cs.AII' (did you mean cs.AI?)"]),
+    ('[profiles.default]\ncategory_weights = {"cs.ai" = 1.0, "cs.AI" = 2.0}\n',
+     "profiles.default.category_weights", "each category once",
+     ["'cs.ai' and 'cs.AI' are the same category"]),
+    ('[profiles.default]\ncategory_weights = {"cs.AI" = "high"}\n',
+     "profiles.default.category_weights.cs.AI", "a number", ['found "high"']),
+    ('[profiles.default]\nannounce_types = ["old"]\n', "profiles.default.announce_types[0]",
+     "'replace-cross'", ['found "old"']),
+    ("[profiles.default]\nannounce_types = []\n", "profiles.default.announce_types",
+     "at least 1", ["found an empty list"]),
+    ("[profiles.default]\ntitle_bonus = -1\n", "profiles.default.title_bonus", "a number >= 0",
+     ["found -1"]),
 ]  # fmt: skip
 
 
@@ -318,6 +394,31 @@ def test_each_problem_names_the_file_the_key_and_the_expectation(
         assert fragment in message
     assert error.exit_code == 2
     assert "more problem" not in message
+
+
+def test_keyword_and_author_tables_load_as_rules(tmp_path: Path) -> None:
+    text = (
+        "[profiles.default]\n"
+        'keywords = ["LLM", {term = "kv cache", weight = 2}, {regex = \'\\bMoE\\b\'}]\n'
+        'authors = ["Yann LeCun", {name = "Léon Bottou"}]\n'
+    )
+    profile = load_config(write(tmp_path, "a.toml", text), env={}).profile()
+    assert profile.keywords == [
+        "LLM",
+        KeywordRule(term="kv cache", weight=2.0),
+        KeywordRule(regex=r"\bMoE\b"),
+    ]
+    assert profile.authors == ["Yann LeCun", AuthorRule(name="Léon Bottou", weight=2.0)]
+    assert ProfileConfig(keywords=[KeywordRule(term="x")]).keywords == [KeywordRule(term="x")]
+
+
+def test_a_legacy_file_keeps_plain_keyword_lists(tmp_path: Path) -> None:
+    text = '{"keywords": ["RL", "RL", "kv cache"], "exclude_keywords": ["survey"]}'
+    profile = load_config(write(tmp_path, "config.json", text), env={}).profile()
+    assert profile.keywords == ["RL", "RL", "kv cache"]
+    assert profile.exclude == ["survey"]
+    assert (profile.required, profile.authors, profile.category_weights) == ([], [], {})
+    assert profile.announce_types == ["new", "cross"] and profile.title_bonus == 0.5
 
 
 def test_malformed_toml_reports_line_and_column(tmp_path: Path) -> None:

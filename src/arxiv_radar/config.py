@@ -33,7 +33,10 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -46,7 +49,9 @@ __all__ = [
     "ENV_OVERRIDES",
     "LEGACY_FILENAME",
     "ArxivConfig",
+    "AuthorRule",
     "Config",
+    "KeywordRule",
     "ProfileConfig",
     "StoreConfig",
     "SummaryConfig",
@@ -71,6 +76,8 @@ DEFAULT_KEYWORDS: tuple[str, ...] = (
 DEFAULT_CATEGORIES: tuple[str, ...] = ("cs.AI", "cs.CL", "cs.DC", "cs.LG")
 OLD_TOOL_DEFAULT_CATEGORIES: tuple[str, ...] = ("cs.AI", "cs.LG", "cs.CL", "cs.CV")
 OLD_TOOL_DEFAULT_MAX_WORKERS = 5
+DEFAULT_AUTHOR_WEIGHT = 2.0
+"""Points a followed author adds when given by name alone."""
 
 ENV_OVERRIDES: Mapping[str, tuple[str, str]] = {
     "ARXIV_RADAR_RSS_URL": ("arxiv", "rss_url"),
@@ -199,16 +206,164 @@ class ArxivConfig(BaseModel):
         return value.strip() if value is not None else None
 
 
+class KeywordRule(BaseModel):
+    """A keyword with options, written as a table in ``keywords``, ``exclude`` or ``required``.
+
+    Exactly one of ``term`` (matched like a plain keyword) and ``regex`` (a Python regular
+    expression, used as is, case-insensitive) is given. ``label`` names the rule in
+    explanations (default: the term or the expression).
+    """
+
+    model_config = _MODEL_CONFIG
+
+    term: Term | None = None
+    regex: str | None = None
+    weight: float = Field(default=1.0, gt=0)
+    label: NonEmpty | None = None
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            compiled = re.compile(value, re.IGNORECASE)
+        except re.error as exc:
+            raise _invalid(
+                f"invalid regular expression '{value}': {exc.msg} at position {exc.pos}",
+                "a Python regular expression such as '\\bMoE\\b'",
+            ) from None
+        if compiled.search("") is not None:
+            raise _invalid(
+                f"the regular expression '{value}' matches empty text, "
+                "so it would match every paper",
+                "a regular expression that needs at least one character",
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _term_or_regex(self) -> KeywordRule:
+        if (self.term is None) == (self.regex is None):
+            raise _invalid(
+                "a keyword table needs exactly one of 'term' and 'regex'",
+                "{term = \"kv cache\", weight = 2.0} or {regex = '\\bMoE\\b'}",
+            )
+        return self
+
+
+class AuthorRule(BaseModel):
+    """A followed author with a weight, written as a table in ``authors``."""
+
+    model_config = _MODEL_CONFIG
+
+    name: NonEmpty
+    weight: float = Field(default=DEFAULT_AUTHOR_WEIGHT, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _has_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" not in data:
+            raise _invalid("an author table needs a 'name'", '{name = "Yann LeCun", weight = 3.0}')
+        return data
+
+    @field_validator("name")
+    @classmethod
+    def _a_name(cls, value: str) -> str:
+        if not any(char.isalpha() for char in value):
+            raise _invalid(f"found '{value}'", "an author name such as Yann LeCun")
+        return value
+
+
+def _keyword_item(value: Any, handler: ValidatorFunctionWrapHandler) -> str | KeywordRule:
+    """A keyword is a string or a :class:`KeywordRule` table.
+
+    Validated by hand rather than as a pydantic union, so that an error inside a table is
+    reported at its own key (``keywords[3].regex``) and not once per union member.
+    """
+    if isinstance(value, str):
+        return _check_term(value)
+    if isinstance(value, dict | KeywordRule):
+        return KeywordRule.model_validate(value)
+    raise _invalid(
+        f"found {_describe(value, False)}",
+        'a string or a table such as {term = "kv cache", weight = 2.0}',
+    )
+
+
+def _condition_item(value: Any, handler: ValidatorFunctionWrapHandler) -> str | KeywordRule:
+    """An ``exclude`` or ``required`` keyword: as in ``keywords``, without a weight."""
+    item = _keyword_item(value, handler)
+    if isinstance(item, KeywordRule) and item.weight != 1.0:
+        raise _invalid("a weight has no effect in exclude and required", "a keyword without weight")
+    return item
+
+
+def _author_item(value: Any, handler: ValidatorFunctionWrapHandler) -> str | AuthorRule:
+    """A followed author is a name or an :class:`AuthorRule` table (see ``_keyword_item``)."""
+    if isinstance(value, str):
+        if not any(char.isalpha() for char in value):
+            raise _invalid(f"found {_describe(value, False)}", "an author name such as Yann LeCun")
+        return value.strip()
+    if isinstance(value, dict | AuthorRule):
+        return AuthorRule.model_validate(value)
+    raise _invalid(
+        f"found {_describe(value, False)}",
+        'a name or a table such as {name = "Yann LeCun", weight = 3.0}',
+    )
+
+
+Keyword = Annotated[KeywordRule | str, WrapValidator(_keyword_item)]
+Condition = Annotated[KeywordRule | str, WrapValidator(_condition_item)]
+Author = Annotated[AuthorRule | str, WrapValidator(_author_item)]
+AnnounceTypeName = Literal["new", "cross", "replace", "replace-cross"]
+
+
+def _default_keywords() -> list[KeywordRule | str]:
+    return list(DEFAULT_KEYWORDS)
+
+
+def _default_announce_types() -> list[AnnounceTypeName]:
+    return ["new", "cross"]
+
+
 class ProfileConfig(BaseModel):
     """``[profiles.<name>]``: the interests papers are ranked against."""
 
     model_config = _MODEL_CONFIG
 
-    keywords: list[Term] = Field(default_factory=lambda: list(DEFAULT_KEYWORDS))
-    exclude: list[Term] = Field(default_factory=list)
+    keywords: list[Keyword] = Field(default_factory=_default_keywords)
+    exclude: list[Condition] = Field(default_factory=list)
     max_papers: int = Field(default=50, ge=1)
     min_score: float = Field(default=0.0, ge=0)
     mode: Literal["keywords", "legacy"] = "keywords"
+    required: list[Condition] = Field(default_factory=list)
+    authors: list[Author] = Field(default_factory=list)
+    category_weights: dict[Category, float] = Field(default_factory=dict)
+    announce_types: list[AnnounceTypeName] = Field(
+        default_factory=_default_announce_types, min_length=1
+    )
+    title_bonus: float = Field(default=0.5, ge=0)
+
+    @field_validator("category_weights", mode="before")
+    @classmethod
+    def _distinct_categories(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            seen: dict[str, str] = {}
+            for key in value:
+                canonical = canonical_category(key) if isinstance(key, str) else None
+                if canonical is not None and canonical in seen:
+                    raise _invalid(
+                        f"'{seen[canonical]}' and '{key}' are the same category",
+                        "each category once",
+                    )
+                if canonical is not None:
+                    seen[canonical] = key
+        return value
+
+    @field_validator("announce_types")
+    @classmethod
+    def _dedupe(cls, value: list[AnnounceTypeName]) -> list[AnnounceTypeName]:
+        return list(dict.fromkeys(value))
 
 
 class SummaryConfig(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -148,3 +149,73 @@ class IngestCounts(BaseModel):
         return IngestCounts(
             **{name: getattr(self, name) + getattr(other, name) for name in type(self).model_fields}
         )
+
+
+MatchKind = Literal["keyword", "exclude", "required", "author", "category"]
+MatchPlace = Literal["title", "abstract", "author", "category"]
+DropReason = Literal["announce_type", "excluded", "no_required", "no_match", "below_min_score"]
+
+
+class Match(BaseModel):
+    """One thing found in a paper that counted for it (or against it).
+
+    ``rule`` is the keyword, author or category as the profile names it (a regex rule by
+    its label); ``text`` is what matched, exactly as the paper writes it; ``points`` is
+    what this match added to the score (0 for exclude and required rules, and for a
+    keyword's abstract match when the title already earned its points). ``merged`` lists
+    duplicate spellings of the rule that were merged into it and counted once.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    kind: MatchKind
+    where: MatchPlace
+    text: str
+    weight: float = 0.0
+    points: float = 0.0
+    merged: tuple[str, ...] = ()
+
+
+class Explanation(BaseModel):
+    """Why a paper got its score, component by component, and why it was dropped if it was.
+
+    ``total`` is ``keywords + title_bonus + authors + categories`` (+ ``semantic`` once
+    semantic ranking exists) and equals the sum of the matches' points. ``dropped`` is
+    ``None`` for a paper that stays in the ranking; ``reason`` says why in words.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    mode: Literal["keywords", "legacy"]
+    matches: tuple[Match, ...] = ()
+    keywords: float = 0.0
+    title_bonus: float = 0.0
+    authors: float = 0.0
+    categories: float = 0.0
+    semantic: float | None = None
+    total: float = 0.0
+    dropped: DropReason | None = None
+    reason: str | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.dropped is None
+
+    def describe(self) -> str:
+        """One line for people: ``LLM (title "LLMs") 1.5 + ... = 2.5``, or why it was dropped."""
+        parts = [f'{m.rule} ({m.where} "{m.text}") {m.points:g}' for m in self.matches if m.points]
+        text = f"{' + '.join(parts) or '0'} = {self.total:g}"
+        return f"dropped: {self.reason} [{text}]" if self.reason else text
+
+
+class RankedPaper(BaseModel):
+    """A paper in a profile's ranking: its place (1 is the best), score and explanation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rank: int = Field(ge=1)
+    paper: Paper
+    announce_type: AnnounceType
+    score: float
+    explanation: Explanation

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from store_helpers import DAY
 
 from arxiv_radar.errors import StoreError
 from arxiv_radar.store import RunRecord, Store
+
+from store_helpers import DAY
 
 FEED = "https://rss.arxiv.org/rss/cs.LG"
 

@@ -7,12 +7,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from store_helpers import DAY, make_entry, make_paper, table_rows
 
 from arxiv_radar.errors import StoreError
 from arxiv_radar.models import Announcement, AnnounceType, IngestCounts
 from arxiv_radar.store import Store
 from arxiv_radar.store.tables import announcements, papers
+
+from store_helpers import DAY, make_entry, make_paper, table_rows
 
 UTC = dt.UTC
 

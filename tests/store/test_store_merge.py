@@ -6,7 +6,6 @@ import datetime as dt
 
 from hypothesis import given
 from hypothesis import strategies as st
-from store_helpers import DAY, make_paper
 
 from arxiv_radar.models import Announcement, AnnounceType
 from arxiv_radar.store.merge import (
@@ -16,6 +15,8 @@ from arxiv_radar.store.merge import (
     merge_paper,
     paper_row,
 )
+
+from store_helpers import DAY, make_paper
 
 types = st.sampled_from(list(AnnounceType))
 positions = st.none() | st.integers(min_value=0, max_value=1000)

@@ -9,12 +9,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
-from store_helpers import make_entry
 
 from arxiv_radar.errors import StoreError
 from arxiv_radar.store import Store
 from arxiv_radar.store.connect import mask_url_text, resolve
 from arxiv_radar.store.tables import metadata
+
+from store_helpers import make_entry
 
 TABLES = {"papers", "announcements", "http_cache", "runs", "alembic_version"}
 
@@ -27,8 +28,8 @@ def table_names(store: Store) -> set[str]:
 
 def test_open_empty_database_runs_every_migration(db_url: str) -> None:
     with Store.open(db_url) as store:
-        assert store.applied_migrations == ("0001",)
-        assert store.schema_revision() == Store.head_revision() == "0001"
+        assert store.applied_migrations == ("0001", "0002")
+        assert store.schema_revision() == Store.head_revision() == "0002"
         assert table_names(store) >= TABLES
         assert store.count_papers() == 0
 
@@ -169,3 +170,23 @@ def test_closed_store_refuses_work(tmp_path: Path) -> None:
 
 def test_ping(store: Store) -> None:
     store.ping()
+
+
+def test_a_store_from_before_scores_is_upgraded_with_its_data(db_url: str) -> None:
+    """A database left at revision 0001 gains the scores table and keeps every paper."""
+    from alembic import command
+
+    from arxiv_radar.store import migrate
+
+    with Store.open(db_url) as store:
+        store.ingest([make_entry()])
+        assert store._engine is not None
+        with store._engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0001")
+    with Store.open(db_url, migrate=False) as old:
+        assert old.schema_revision() == "0001"
+        assert "scores" not in table_names(old)
+    with Store.open(db_url) as store:
+        assert store.applied_migrations == ("0002",)
+        assert "scores" in table_names(store)
+        assert store.count_papers() == 1

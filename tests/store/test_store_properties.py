@@ -12,12 +12,13 @@ import itertools
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from store_helpers import DAY, table_rows
 
 from arxiv_radar.errors import StoreError
 from arxiv_radar.models import Announcement, AnnounceType, ListingEntry, Paper
 from arxiv_radar.store import Store
 from arxiv_radar.store.tables import announcements, papers
+
+from store_helpers import DAY, table_rows
 
 SETTINGS = settings(
     max_examples=40,

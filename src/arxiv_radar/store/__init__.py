@@ -5,6 +5,7 @@
 store; see docs/store.md for the tables and the upsert rules.
 """
 
+from .scores import StoredScore
 from .store import RunRecord, Store
 
-__all__ = ["RunRecord", "Store"]
+__all__ = ["RunRecord", "Store", "StoredScore"]

@@ -15,8 +15,9 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import StoreError
-from ..models import Announcement, IngestCounts, ListingEntry, Paper, StoredPaper
+from ..models import Announcement, Explanation, IngestCounts, ListingEntry, Paper, StoredPaper
 from . import migrate
+from . import scores as score_rows
 from .connect import WRITE_OPTION, Target, build_engine, connect_error, describe, resolve
 from .papers import (
     announced_order,
@@ -26,6 +27,7 @@ from .papers import (
     upsert_announcements,
     upsert_papers,
 )
+from .scores import StoredScore
 from .tables import RUN_STATUSES, announcements, http_cache, runs
 from .tables import papers as papers_table
 
@@ -301,6 +303,19 @@ class Store:
             result = conn.execute(update(http_cache).where(http_cache.c.url == url).values(values))
             if result.rowcount == 0:
                 conn.execute(insert(http_cache).values(url=url, **values))
+
+    # -- scores -------------------------------------------------------------------------------
+
+    def save_scores(self, profile: str, items: Iterable[tuple[str, int, Explanation]]) -> int:
+        """Store ``(arxiv_id, version, explanation)`` scores of ``profile``, replacing old ones."""
+        batch = list(items)
+        with self._transaction("saving scores", write=True) as conn:
+            return score_rows.save(conn, profile, batch, _now())
+
+    def get_scores(self, profile: str, arxiv_ids: Iterable[str]) -> dict[str, StoredScore]:
+        """The newest stored score of each of these papers for ``profile``."""
+        with self._transaction("reading scores") as conn:
+            return score_rows.load(conn, profile, arxiv_ids)
 
     # -- runs ---------------------------------------------------------------------------------
 

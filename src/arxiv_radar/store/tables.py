@@ -13,15 +13,18 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
@@ -162,4 +165,19 @@ runs = Table(
     Column("counts", json_type(), nullable=False),
     Column("errors", json_type(), nullable=False),
     Column("announced_on", Date),
+)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("profile", Text(), nullable=False),
+    Column("arxiv_id", Text(), ForeignKey("papers.arxiv_id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("mode", Text(), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("kept", Boolean, nullable=False),
+    Column("explanation", json_type(), nullable=False),
+    Column("computed_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("profile", "arxiv_id", "version"),
+    CheckConstraint("mode IN ('keywords', 'legacy')", name="mode"),
 )

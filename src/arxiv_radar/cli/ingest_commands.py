@@ -1,162 +1,37 @@
-"""The ``arxiv-radar`` command line.
-
-This is the only module that builds real collaborators (the HTTP client, the
-store) from configuration, and the only one that prints. Errors from the library
-arrive as :mod:`arxiv_radar.errors` exceptions and leave as one clear message and
-the documented exit code (see ``docs/cli.md``).
-"""
+"""Commands that bring papers in and show them: fetch, backfill, papers, doctor."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.logging import RichHandler
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from arxiv_radar import __version__, ingest
+from arxiv_radar import ingest
 from arxiv_radar.arxiv import calendar, rss
-from arxiv_radar.arxiv.http import ArxivClient
 from arxiv_radar.arxiv.ids import parse_arxiv_id
+from arxiv_radar.cli.common import (
+    ConfigOption,
+    Context,
+    DateOption,
+    DbOption,
+    DebugOption,
+    build_client,
+    err,
+    load_context,
+    out,
+    parse_date,
+    progress_bar,
+    setup_logging,
+)
 from arxiv_radar.config import Config, load_config
 from arxiv_radar.errors import ArxivRadarError, UsageError
 from arxiv_radar.models import StoredPaper
 from arxiv_radar.store import Store
-
-logger = logging.getLogger("arxiv_radar")
-
-EPILOG = (
-    "Exit codes: 0 success, 1 unexpected error, 2 bad configuration or input, "
-    "3 arXiv unreachable or answering errors, 4 store error."
-)
-
-app = typer.Typer(
-    name="arxiv-radar",
-    help=(
-        "Watch arXiv for the papers you care about.\n\n"
-        "Every announcement day arxiv-radar reads the new listings of the categories "
-        "you follow (one polite request to rss.arxiv.org), keeps them in a local store, "
-        "and fills in missed days through the export API.\n\n"
-        "Start with: arxiv-radar fetch   (then: arxiv-radar papers)"
-    ),
-    epilog=EPILOG,
-    no_args_is_help=True,
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-out = Console()
-err = Console(stderr=True)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="Configuration file (arxiv-radar.toml, or the old tool's config.json). "
-        "Default: ./arxiv-radar.toml, then ./config.json, then built-in defaults.",
-        show_default=False,
-    ),
-]
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Store: a SQLite file path or any SQLAlchemy URL "
-        "(postgresql+psycopg://user:pass@host/db). Default: ./arxiv-radar.db.",
-        show_default=False,
-    ),
-]
-DebugOption = Annotated[
-    bool, typer.Option("--debug", help="Show debug logs and full tracebacks on errors.")
-]
-DateOption = Annotated[
-    str | None,
-    typer.Option(
-        "--date", "-d", help="Announcement date YYYY-MM-DD (the date of arXiv's listing feed)."
-    ),
-]
-
-
-@dataclass
-class Context:
-    config: Config
-    store_url: str
-
-
-_debug = False
-
-
-def _setup_logging(debug: bool) -> None:
-    global _debug
-    _debug = debug
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=debug, show_time=debug)],
-        force=True,
-    )
-
-
-def _context(config_path: Path | None, db: str | None, debug: bool) -> Context:
-    _setup_logging(debug)
-    config = load_config(config_path)
-    return Context(config=config, store_url=db or config.store.url)
-
-
-def _parse_date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(
-            f"'{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-04-27"
-        ) from None
-
-
-def _client(ctx: Context, store: Store | None) -> ArxivClient:
-    section = ctx.config.arxiv
-    return ArxivClient(
-        min_interval=section.min_interval,
-        timeout=section.timeout,
-        max_retries=section.max_retries,
-        contact=section.contact,
-        cache=store,
-    )
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[ingest.Progress]:
-    """A rich progress bar driven by ingest's ``(label, done, total)`` callbacks."""
-    with Progress(
-        TextColumn("[bold blue]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(description: str, done: int, total: int | None) -> None:
-            bar.update(task, description=description, completed=done, total=total)
-
-        yield update
 
 
 def _print_fetch(report: ingest.FetchReport, config: Config) -> None:
@@ -202,7 +77,6 @@ def _print_fetch(report: ingest.FetchReport, config: Config) -> None:
         err.print(f"[yellow]warning:[/] {warning}")
 
 
-@app.command()
 def fetch(
     date: DateOption = None,
     no_catch_up: Annotated[
@@ -227,13 +101,13 @@ def fetch(
 
       arxiv-radar fetch --date 2026-04-27 --db postgresql+psycopg://me@localhost/radar
     """
-    ctx = _context(config, db, debug)
-    day = _parse_date(date)
-    with Store.open(ctx.store_url) as store, _client(ctx, store) as client:
+    ctx = load_context(config, db, debug)
+    day = parse_date(date)
+    with Store.open(ctx.store_url) as store, build_client(ctx, store) as client:
         run_id = store.start_run("fetch", announced_on=day)
         try:
             if day is None:
-                with _progress("fetching") as progress:
+                with progress_bar("fetching") as progress:
                     report = ingest.fetch_latest(
                         ctx.config.arxiv,
                         client,
@@ -255,7 +129,6 @@ def fetch(
     _print_fetch(report, ctx.config)
 
 
-@app.command()
 def backfill(
     ids: Annotated[
         str | None,
@@ -300,8 +173,8 @@ def backfill(
         raise UsageError(
             "choose exactly one of --ids, --since, or --oai (see arxiv-radar backfill --help)"
         )
-    ctx = _context(config, db, debug)
-    with Store.open(ctx.store_url) as store, _client(ctx, store) as client:
+    ctx = load_context(config, db, debug)
+    with Store.open(ctx.store_url) as store, build_client(ctx, store) as client:
         if ids is not None:
             wanted = [part.strip() for part in ids.split(",") if part.strip()]
             if not wanted:
@@ -310,21 +183,21 @@ def backfill(
                 parse_arxiv_id(text)
             report = ingest.backfill_ids(ctx.config.arxiv, client, store, wanted)
         elif since is not None:
-            first = _parse_date(since)
-            last = _parse_date(until) or dt.datetime.now(calendar.ET).date()
+            first = parse_date(since)
+            last = parse_date(until) or dt.datetime.now(calendar.ET).date()
             assert first is not None
             if last < first:
                 raise UsageError(f"--until {last} is before --since {first}")
-            with _progress("backfilling") as progress:
+            with progress_bar("backfilling") as progress:
                 report = ingest.backfill_window(
                     ctx.config.arxiv, client, store, first, last, progress=progress
                 )
         else:
             if not set_spec or not from_date:
                 raise UsageError("--oai needs --set (e.g. cs:cs:AI) and --from YYYY-MM-DD")
-            start = _parse_date(from_date)
+            start = parse_date(from_date)
             assert start is not None
-            with _progress("harvesting") as progress:
+            with progress_bar("harvesting") as progress:
                 report = ingest.backfill_oai(
                     ctx.config.arxiv,
                     client,
@@ -377,7 +250,6 @@ def paper_json(stored: StoredPaper) -> dict[str, Any]:
     }
 
 
-@app.command()
 def papers(
     date: DateOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
@@ -395,8 +267,8 @@ def papers(
 
       arxiv-radar papers --date 2026-04-27 --json | jq '.[].title'
     """
-    ctx = _context(config, db, debug)
-    day = _parse_date(date)
+    ctx = load_context(config, db, debug)
+    day = parse_date(date)
     with Store.open(ctx.store_url) as store:
         day = day or store.latest_announcement_date()
         stored = store.papers_announced_on(day) if day else []
@@ -429,7 +301,6 @@ def papers(
     out.print(table)
 
 
-@app.command()
 def doctor(
     offline: Annotated[
         bool, typer.Option("--offline", help="Skip the request that checks arXiv is reachable.")
@@ -443,7 +314,7 @@ def doctor(
     The arXiv check makes one conditional request for your listing feed.
     API keys are reported as set or missing, never shown.
     """
-    _setup_logging(debug)
+    setup_logging(debug)
     failed = False
 
     def line(ok: bool | None, what: str, detail: str) -> None:
@@ -478,7 +349,7 @@ def doctor(
             line(None, "arXiv", "not checked (--offline)")
         else:
             ctx = Context(config=cfg, store_url=store_url)
-            with _client(ctx, store) as client:
+            with build_client(ctx, store) as client:
                 url = rss.feed_url(cfg.arxiv.rss_url, cfg.arxiv.categories)
                 response = client.get(url, conditional=True)
                 line(True, "arXiv", f"{url} answered HTTP {response.status_code}")
@@ -501,51 +372,3 @@ def doctor(
         )
     if failed:
         raise typer.Exit(1)
-
-
-def _version_callback(value: bool) -> None:
-    if value:
-        out.print(f"arxiv-radar {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version_callback, is_eager=True, help="Show the version."
-        ),
-    ] = False,
-) -> None:
-    """Watch arXiv for the papers you care about."""
-
-
-def main() -> None:
-    """Console-script entry point: run the app, turn errors into messages and exit codes."""
-    try:
-        code = app(prog_name="arxiv-radar", standalone_mode=False)
-    except ArxivRadarError as error:
-        if _debug:
-            err.print_exception()
-        err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
-        sys.exit(error.exit_code)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except Exception as error:  # click's usage errors and anything unexpected
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        if _debug:
-            raise
-        err.print(
-            f"[bold red]unexpected error:[/] {type(error).__name__}: {escape(str(error))}\n"
-            "Run again with --debug for the full traceback, and report it if it persists."
-        )
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)

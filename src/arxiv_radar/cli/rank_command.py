@@ -1,0 +1,178 @@
+"""``arxiv-radar rank``: a day's papers ranked for a profile, every score explained."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Literal
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from arxiv_radar.arxiv.ids import normalize_arxiv_id
+from arxiv_radar.cli.common import (
+    ConfigOption,
+    DateOption,
+    DbOption,
+    DebugOption,
+    err,
+    load_context,
+    out,
+    parse_date,
+)
+from arxiv_radar.config import Config, ProfileConfig
+from arxiv_radar.errors import UsageError
+from arxiv_radar.models import Explanation
+from arxiv_radar.rank.ranker import DayRanking, rank_day, ranked_json
+from arxiv_radar.store import Store
+
+
+def resolve_profile(config: Config, name: str | None) -> tuple[str, ProfileConfig]:
+    """The profile's name and settings; no name means ``default`` or the only profile."""
+    profile = config.profile(name)
+    if name is None:
+        name = "default" if "default" in config.profiles else next(iter(config.profiles))
+    return name, profile
+
+
+def _matched_summary(explanation: Explanation) -> str:
+    seen: list[str] = []
+    for match in explanation.matches:
+        if match.points and match.rule not in seen:
+            seen.append(match.rule)
+    return ", ".join(seen)
+
+
+def _print_ranking(ranking: DayRanking) -> None:
+    table = Table(
+        title=(
+            f"{ranking.day}: {len(ranking.ranked)} of {ranking.considered} papers "
+            f"(profile {ranking.profile}, mode {ranking.mode})"
+        ),
+    )
+    table.add_column("#", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("type")
+    table.add_column("id")
+    table.add_column("title", overflow="fold", ratio=3)
+    table.add_column("matched", overflow="fold", ratio=2)
+    for item in ranking.ranked:
+        table.add_row(
+            str(item.rank),
+            f"{item.score:.1f}",
+            item.announce_type.value,
+            item.paper.versioned_id,
+            escape(item.paper.title),
+            escape(_matched_summary(item.explanation)),
+        )
+    out.print(table)
+    dropped = ranking.considered - ranking.kept
+    out.print(
+        f"{ranking.kept} papers passed the profile's filters, {dropped} were dropped; "
+        f"scores saved for profile [bold]{escape(ranking.profile)}[/]. "
+        "See why with: arxiv-radar rank --explain ID"
+    )
+
+
+def _print_explanation(arxiv_id: str, title: str, explanation: Explanation) -> None:
+    out.print(f"[bold]{escape(arxiv_id)}[/] {escape(title)}")
+    table = Table(show_edge=False)
+    for column in ("rule", "kind", "where", "matched text", "weight", "points"):
+        table.add_column(column)
+    for match in explanation.matches:
+        table.add_row(
+            escape(match.rule),
+            match.kind,
+            match.where,
+            escape(match.text),
+            f"{match.weight:g}",
+            f"{match.points:g}",
+        )
+    out.print(table)
+    parts = [
+        f"keywords {explanation.keywords:g}",
+        f"title bonus {explanation.title_bonus:g}",
+        f"authors {explanation.authors:g}",
+        f"categories {explanation.categories:g}",
+    ]
+    if explanation.semantic is not None:
+        parts.append(f"semantic {explanation.semantic:g}")
+    out.print(f"{' + '.join(parts)} = [bold]{explanation.total:g}[/] ({explanation.mode} mode)")
+    if explanation.reason:
+        out.print(f"[yellow]dropped:[/] {escape(explanation.reason)}")
+
+
+def rank(
+    date: DateOption = None,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", "-p", help="Profile to rank for (default: 'default')."),
+    ] = None,
+    mode: Annotated[
+        Literal["keywords", "legacy"] | None,
+        typer.Option(
+            "--mode",
+            help="keywords: word-aware matching, weights, authors, categories. "
+            "legacy: the old tool's substring scores, exactly. Default: the profile's mode.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    explain_id: Annotated[
+        str | None,
+        typer.Option("--explain", help="Explain one paper's score (or why it was dropped)."),
+    ] = None,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Rank a day's papers against your interests and explain every score.
+
+    Papers announced on the day (default: the latest stored) are scored against the
+    profile's keywords (whole words: "LLM" matches "LLMs" and "LLM-based", "RL" does not
+    match "world"), weights, followed authors and category weights; a keyword in the title
+    earns a 0.5 x weight bonus. Exclude keywords, required keywords, announce types and
+    min_score drop papers; max_papers cuts the list. Scores and explanations are saved.
+
+    Examples:
+
+      arxiv-radar rank
+
+      arxiv-radar rank --date 2026-04-27 --profile systems --json
+
+      arxiv-radar rank --mode legacy          # the old tool's scores and order
+
+      arxiv-radar rank --explain 2604.21935
+    """
+    ctx = load_context(config, db, debug)
+    name, settings = resolve_profile(ctx.config, profile)
+    day = parse_date(date)
+    with Store.open(ctx.store_url) as store:
+        ranking = rank_day(store, name, settings, day=day, mode=mode)
+        if explain_id is not None:
+            wanted = normalize_arxiv_id(explain_id)
+            explanation = ranking.explanations.get(wanted)
+            stored = store.get_paper(wanted)
+    if explain_id is not None:
+        if stored is None:
+            raise UsageError(f"{wanted} is not in the store: fetch or backfill it first")
+        if explanation is None:
+            raise UsageError(
+                f"{wanted} was not announced on {ranking.day}: pass the --date it was announced on"
+            )
+        if as_json:
+            sys.stdout.write(explanation.model_dump_json(indent=2) + "\n")
+        else:
+            _print_explanation(stored.paper.versioned_id, stored.paper.title, explanation)
+        return
+    if as_json:
+        sys.stdout.write(
+            json.dumps([ranked_json(item) for item in ranking.ranked], ensure_ascii=False, indent=2)
+            + "\n"
+        )
+        return
+    if not ranking.considered:
+        err.print(f"No papers were announced on {ranking.day}.")
+        return
+    _print_ranking(ranking)

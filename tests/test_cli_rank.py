@@ -1,0 +1,114 @@
+"""`arxiv-radar rank` end to end: hand-computed scores on a real listing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from arxiv_radar.store import Store
+
+from cli_helpers import run_cli
+from replay_server import ReplayServer, Reply, fixture_bytes
+
+RSS_FIXTURE = "rss2_new_format_cs.AI_excerpt_3items_reserialized_2026-04-27.xml"
+MATH, ARTIFACT, MOLCLAW = "2604.21935", "2604.21936", "2604.21937"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, replay: ReplayServer) -> Path:
+    """A store holding the real 27 April 2026 cs.AI listing, and a profile."""
+    replay.add("/rss/cs.AI", Reply(body=fixture_bytes(RSS_FIXTURE)))
+    (tmp_path / "arxiv-radar.toml").write_text(
+        '[arxiv]\ncategories = ["cs.AI"]\n\n'
+        "[profiles.default]\n"
+        'keywords = ["agent", "benchmark", "Framework", "RL", "agent"]\n',
+        encoding="utf-8",
+    )
+    result = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
+    assert result.returncode == 0, result.stderr
+    return tmp_path
+
+
+def rank_json(folder: Path, *args: str) -> list[dict[str, object]]:
+    result = run_cli("rank", "--json", *args, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_keywords_mode_scores_words_not_substrings(folder: Path) -> None:
+    ranked = rank_json(folder)
+    # Artifact: agent in title 1.5 + benchmark 1.0 + Framework in title 1.5; "RL" is not
+    # a word of "world". MolClaw: agent in title 1.5 + benchmark 1.0 ("RL" not in
+    # "particularly"). Math: "agents" 1.0 + "benchmarks" 1.0. "agent" listed twice counts once.
+    assert [(r["arxiv_id"], r["score"], r["rank"]) for r in ranked] == [
+        (ARTIFACT, 4.0, 1),
+        (MOLCLAW, 2.5, 2),
+        (MATH, 2.0, 3),
+    ]
+    artifact = ranked[0]
+    assert artifact["announce_type"] == "new" and artifact["version"] == 1
+    matches = artifact["matches"]
+    assert isinstance(matches, list)
+    assert {"keyword": "Framework", "where": "title", "text": "Framework"}.items() <= matches[
+        [m["keyword"] for m in matches].index("Framework")
+    ].items()
+    assert "RL" not in {m["keyword"] for m in matches}
+    math_matches = ranked[2]["matches"]
+    assert isinstance(math_matches, list)
+    assert {m["text"] for m in math_matches} >= {"agents", "benchmarks"}
+
+
+def test_legacy_mode_reproduces_the_old_scores(folder: Path) -> None:
+    ranked = rank_json(folder, "--mode", "legacy")
+    # Substrings, the duplicate "agent" twice: Artifact 2*1.5 + 1 + 1.5 + 1 ("world") = 6.5;
+    # MolClaw 2*1.5 + 1 + 1 ("particularly") = 5.0; Math 2*1 + 1 = 3.0.
+    assert [(r["arxiv_id"], r["score"]) for r in ranked] == [
+        (ARTIFACT, 6.5),
+        (MOLCLAW, 5.0),
+        (MATH, 3.0),
+    ]
+
+
+def test_filters_and_explanations(folder: Path) -> None:
+    config = folder / "arxiv-radar.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + 'exclude = ["MolClaw"]\nmin_score = 2.5\nmax_papers = 5\n',
+        encoding="utf-8",
+    )
+    assert [r["arxiv_id"] for r in rank_json(folder)] == [ARTIFACT]
+    why = run_cli("rank", "--explain", MATH, cwd=folder)
+    assert why.returncode == 0, why.stderr
+    assert "dropped" in why.stdout and "2.5" in why.stdout
+    excluded = run_cli("rank", "--explain", f"arXiv:{MOLCLAW}v1", "--json", cwd=folder)
+    assert excluded.returncode == 0, excluded.stderr
+    explanation = json.loads(excluded.stdout)
+    assert explanation["dropped"] == "excluded"
+    assert "MolClaw" in explanation["reason"]
+
+
+def test_scores_are_saved_with_their_explanations(folder: Path) -> None:
+    assert run_cli("rank", cwd=folder).returncode == 0
+    with Store.open(str(folder / "arxiv-radar.db")) as store:
+        scores = store.get_scores("default", [MATH, ARTIFACT, MOLCLAW])
+    assert {key: value.score for key, value in scores.items()} == {
+        ARTIFACT: 4.0,
+        MOLCLAW: 2.5,
+        MATH: 2.0,
+    }
+    assert scores[ARTIFACT].explanation.mode == "keywords"
+
+
+def test_table_output_and_errors(folder: Path) -> None:
+    table = run_cli("rank", cwd=folder)
+    assert table.returncode == 0, table.stderr
+    assert "3 of 3 papers" in table.stdout and ARTIFACT in table.stdout
+    unknown = run_cli("rank", "--profile", "defualt", cwd=folder)
+    assert unknown.returncode == 2
+    assert "did you mean default" in unknown.stderr
+    missing = run_cli("rank", "--explain", "2604.99999", cwd=folder)
+    assert missing.returncode == 2 and "not in the store" in missing.stderr
+    empty = run_cli("rank", cwd=folder, env={"ARXIV_RADAR_DB": str(folder / "empty.db")})
+    assert empty.returncode == 2 and "arxiv-radar fetch" in empty.stderr
