@@ -219,3 +219,59 @@ class RankedPaper(BaseModel):
     announce_type: AnnounceType
     score: float
     explanation: Explanation
+
+
+class SummaryStatus(StrEnum):
+    """``ok``: every section present; ``incomplete``: kept but flagged (sections missing);
+    ``failed``: no usable answer (the error says why; retried on the next run)."""
+
+    OK = "ok"
+    INCOMPLETE = "incomplete"
+    FAILED = "failed"
+
+
+class SummarySection(BaseModel):
+    """One numbered section of a structured summary (1 to 4)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int = Field(ge=1, le=4)
+    title: str
+    body: str
+
+
+class SummaryKey(BaseModel):
+    """What a summary is cached by: never pay twice for the same paper, model and prompt."""
+
+    model_config = ConfigDict(frozen=True)
+
+    arxiv_id: str
+    version: int = Field(ge=1)
+    provider: str  # "dashscope:qwen-long", "openai-compatible:smollm2", "extractive"
+    prompt_hash: str
+    input_mode: Literal["abstract", "fulltext", "upload"]
+    language: Literal["zh", "en"]
+
+
+class Summary(BaseModel):
+    """A paper's summary: sanitized Markdown, its parsed sections and TL;DR, and its cost.
+
+    ``extractive`` summaries are sentences chosen from the abstract, not written by a
+    model, and are labelled so wherever they are shown.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    key: SummaryKey
+    model: str
+    markdown: str = ""
+    tldr: str | None = None
+    sections: tuple[SummarySection, ...] = ()
+    missing_sections: tuple[int, ...] = ()
+    extractive: bool = False
+    status: SummaryStatus = SummaryStatus.OK
+    error: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    created_at: dt.datetime | None = None

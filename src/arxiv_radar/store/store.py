@@ -15,9 +15,19 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import StoreError
-from ..models import Announcement, Explanation, IngestCounts, ListingEntry, Paper, StoredPaper
+from ..models import (
+    Announcement,
+    Explanation,
+    IngestCounts,
+    ListingEntry,
+    Paper,
+    StoredPaper,
+    Summary,
+    SummaryKey,
+)
 from . import migrate
 from . import scores as score_rows
+from . import summaries as summary_rows
 from .connect import WRITE_OPTION, Target, build_engine, connect_error, describe, resolve
 from .papers import (
     announced_order,
@@ -316,6 +326,23 @@ class Store:
         """The newest stored score of each of these papers for ``profile``."""
         with self._transaction("reading scores") as conn:
             return score_rows.load(conn, profile, arxiv_ids)
+
+    # -- summaries ----------------------------------------------------------------------------
+
+    def save_summary(self, summary: Summary) -> None:
+        """Store a summary (or a failure) under its cache key, replacing what was there."""
+        with self._transaction("saving a summary", write=True) as conn:
+            summary_rows.save(conn, summary, _now())
+
+    def get_summaries(self, keys: Iterable[SummaryKey]) -> dict[SummaryKey, Summary]:
+        """The cached summaries of these keys; keys never summarized are absent."""
+        with self._transaction("reading summaries") as conn:
+            return summary_rows.load(conn, keys)
+
+    def latest_summaries(self, arxiv_ids: Iterable[str]) -> dict[str, Summary]:
+        """Each paper's newest usable summary (ok or incomplete), for publishing."""
+        with self._transaction("reading summaries") as conn:
+            return summary_rows.latest_for(conn, arxiv_ids)
 
     # -- runs ---------------------------------------------------------------------------------
 
