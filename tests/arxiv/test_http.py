@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -412,3 +413,16 @@ NOW = datetime(2015, 10, 21, 7, 27, 30, tzinfo=UTC)
 )
 def test_parse_retry_after(value: str | None, seconds: float | None) -> None:
     assert parse_retry_after(value, now=NOW) == seconds
+
+
+def test_a_retry_is_logged_with_the_url_and_the_wait(
+    replay: ReplayServer, client_factory: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    replay.add("/flaky", Reply(status=503, headers={"Retry-After": "0"}), Reply(body=b"ok"))
+    client = client_factory()
+    with caplog.at_level(logging.WARNING, logger="arxiv_radar.arxiv.http"):
+        assert client.get(replay.url("/flaky")).status_code == 200
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "HTTP 503" in warnings[0] and replay.url("/flaky") in warnings[0]
+    assert client.retries == 1

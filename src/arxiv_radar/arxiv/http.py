@@ -292,7 +292,7 @@ class ArxivClient:
             wait=self._wait,
             retry=tenacity.retry_if_exception_type(_Retryable),
             sleep=self._sleep,
-            before_sleep=self._log_retry,
+            before_sleep=lambda state: self._log_retry(state, url),
             reraise=True,
         )
         attempts = 0
@@ -319,7 +319,7 @@ class ArxivClient:
             ) from error
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _log_retry(self, state: tenacity.RetryCallState) -> None:
+    def _log_retry(self, state: tenacity.RetryCallState, url: str) -> None:
         self.retries += 1
         error = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
@@ -329,7 +329,7 @@ class ArxivClient:
             wait,
             state.attempt_number + 1,
             self.max_retries + 1,
-            state.args[0].url if state.args else "",
+            url,
         )
 
     def _send_once(
