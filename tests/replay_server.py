@@ -187,3 +187,16 @@ class ReplayServer:
                     time.sleep(reply.drip)
         except (BrokenPipeError, ConnectionResetError):
             handler.close_connection = True
+
+
+class DictCache:
+    """An in-memory stand-in for the store's conditional-GET memory (``HttpCache``)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, tuple[str | None, str | None]] = {}
+
+    def get_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        return self.data.get(url)
+
+    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        self.data[url] = (etag, last_modified)

@@ -67,24 +67,15 @@ class FetchReport:
 
     @property
     def counts(self) -> IngestCounts:
-        total = IngestCounts()
-        for day in self.days:
-            total = total + day.counts
-        return total
+        return sum((day.counts for day in self.days), IngestCounts())
 
     @property
     def by_type(self) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for day in self.days:
-            total.update(day.by_type)
-        return total
+        return sum((day.by_type for day in self.days), Counter())
 
     @property
     def by_category(self) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for day in self.days:
-            total.update(day.by_category)
-        return total
+        return sum((day.by_category for day in self.days), Counter())
 
     @property
     def skipped(self) -> list[SkippedItem]:

@@ -20,7 +20,7 @@ from arxiv_radar.arxiv.http import (
 )
 from arxiv_radar.errors import ArxivHTTPError
 
-from replay_server import RecordedRequest, ReplayServer, Reply
+from replay_server import DictCache, RecordedRequest, ReplayServer, Reply
 
 ClientFactory = Callable[..., ArxivClient]
 
@@ -309,17 +309,6 @@ def test_sequential_requests_reuse_one_connection(
 
 
 # -- conditional requests ---
-
-
-class DictCache:
-    def __init__(self) -> None:
-        self.data: dict[str, tuple[str | None, str | None]] = {}
-
-    def get_validators(self, url: str) -> tuple[str | None, str | None] | None:
-        return self.data.get(url)
-
-    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        self.data[url] = (etag, last_modified)
 
 
 LAST_MODIFIED = "Mon, 27 Apr 2026 04:00:02 GMT"

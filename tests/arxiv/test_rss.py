@@ -26,7 +26,7 @@ from arxiv_radar.arxiv.rss import (
 from arxiv_radar.errors import ArxivHTTPError, ArxivParseError
 from arxiv_radar.models import AnnounceType, Listing, ListingEntry
 
-from replay_server import ReplayServer, Reply, fixture_bytes
+from replay_server import DictCache, ReplayServer, Reply, fixture_bytes
 
 REAL_FEED = "rss2_new_format_cs.AI_excerpt_3items_reserialized_2026-04-27.xml"
 MIXED_FEED = "synthetic_rss_cs.AI+cs.CL+cs.DC+cs.LG_mixed.xml"
@@ -790,19 +790,6 @@ def test_feed_url_joins_categories_with_plus() -> None:
 def test_feed_url_refuses_bad_category_lists(categories: list[str]) -> None:
     with pytest.raises(ValueError):
         feed_url("https://rss.arxiv.org/rss", categories)
-
-
-class DictCache:
-    """The store's validator cache, in a dict."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, tuple[str | None, str | None]] = {}
-
-    def get_validators(self, url: str) -> tuple[str | None, str | None] | None:
-        return self.data.get(url)
-
-    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        self.data[url] = (etag, last_modified)
 
 
 PATH = "/rss/cs.AI+cs.CL+cs.DC+cs.LG"
