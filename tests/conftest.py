@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from arxiv_radar.arxiv.http import ArxivClient, RateGate
 
 from replay_server import ReplayServer
+
+# Generated inputs are checked, not timed: a busy two-core CI machine must not fail a property
+# test because drawing examples took longer than Hypothesis expects.
+settings.register_profile(
+    "arxiv-radar", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("arxiv-radar")
 
 
 @pytest.fixture
