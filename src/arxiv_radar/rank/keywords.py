@@ -247,12 +247,41 @@ class KeywordScorer(Scorer):
     # ------------------------------------------------------------ the Scorer interface
 
     def score(self, paper: Paper, announce_type: AnnounceType) -> float | None:
+        # The decisions and sums of :meth:`_evaluate`, in the same order, without the
+        # parts only an explanation needs; a paper is dropped as soon as it must be.
         if announce_type not in self._kept_types:
             return None
-        outcome = self._evaluate(
-            paper, announce_type, prepare(paper.title), prepare(paper.abstract)
-        )
-        return None if outcome.dropped else outcome.total
+        in_title, in_abstract = self._find(prepare(paper.title), prepare(paper.abstract))
+        found = in_title | in_abstract if in_title else in_abstract
+        if found:
+            if self._excluding and not self._excluding.isdisjoint(found):
+                return None
+            if self._requiring and self._requiring.isdisjoint(found):
+                return None
+        elif self._requiring:
+            return None
+        weights = self._keyword_weights
+        keyword_points = bonus = 0.0
+        matched = False
+        for index in sorted(found) if len(found) > 1 else found:
+            if index in weights:
+                matched = True
+                keyword_points += weights[index]
+                if index in in_title:
+                    bonus += weights[index] * self.profile.title_bonus
+        authors: dict[int, str] = {}
+        author_points = category_points = 0.0
+        if self._author_index:
+            authors = self._author_index.find(paper.authors)
+            author_points = sum(self.authors[i].weight for i in sorted(authors))
+        if not matched and not authors:
+            return None
+        if self._category_weights:
+            category_points = sum(
+                self._category_weights[wanted] for wanted, _ in self._categories(paper)
+            )
+        total = points(keyword_points + bonus + author_points + category_points)
+        return None if total < self.profile.min_score else total
 
     def explain(self, paper: Paper, announce_type: AnnounceType = AnnounceType.NEW) -> Explanation:
         announce_type = AnnounceType(announce_type)

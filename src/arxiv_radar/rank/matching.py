@@ -54,6 +54,11 @@ _ASCII_WORDS = bytes(
 )
 _ASCII_WORDS_HIGH_KEPT = _ASCII_WORDS[:128] + bytes(range(128, 256))
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# The ASCII characters that :mod:`re` matches, ignoring case, with a non-ASCII one:
+# "İ" and "ı" for "i", the Kelvin sign for "k", the long "ſ" for "s" (checked over all
+# of Unicode). Every other ASCII character, ignoring case, matches only itself and its
+# ASCII other case.
+_FOLDED_BEYOND_ASCII = frozenset("iksIKS")
 
 
 # ---------------------------------------------------------------- words and forms
@@ -227,8 +232,9 @@ def _trie(strings: Iterable[str]) -> str:
         branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
         if not branches:
             return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
+        if "" in node:  # the string may end here: an empty last branch, cheaper than "?"
+            return "(?:" + "|".join(branches) + "|)"
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
     return emit(root)
 
@@ -261,23 +267,29 @@ class WordScanner:
                 maybe[form].append(index)
             for form in word_forms("".join(words)):
                 sure[form].append(index)
-        # form -> (terms it completes, phrases it may start)
-        self._index = {
-            form: (frozenset(sure.get(form, ())), tuple(maybe.get(form, ())))
-            for form in sure.keys() | maybe.keys()
-        }
-        self._scan = re.compile(f" ({_trie(self._index)})(?= )") if self._index else None
+        # " " + form -> the terms it completes; " " + form -> the phrases it may start.
+        # (The scan returns each form with the space before it: no group to capture.)
+        forms = sure.keys() | maybe.keys()
+        self._complete = {f" {form}": frozenset(sure.get(form, ())) for form in forms}
+        self._starts = {f" {form}": tuple(indexes) for form, indexes in maybe.items()}
+        self._scan = re.compile(f" (?:{_trie(forms)})(?= )") if forms else None
 
     def find(self, text: PreparedText) -> set[int]:
         """Indexes of the terms that occur in ``text``."""
         found: set[int] = set()
         if self._scan is None:
             return found
-        index = self._index
-        for form in set(self._scan.findall(text.words)):
-            complete, starts = index[form]
-            found |= complete
-            for term in starts:
+        forms = self._scan.findall(text.words)
+        if not forms:
+            return found
+        complete = self._complete
+        for form in forms:
+            found |= complete[form]
+        starts = self._starts
+        if starts.keys().isdisjoint(forms):
+            return found
+        for form in set(forms):
+            for term in starts.get(form, ()):
                 if term not in found and self._phrases[term].search(text.lowered):
                     found.add(term)
         return found
@@ -333,18 +345,28 @@ class PatternMatcher:
         # Letters and digits alone occur in ``words`` exactly where they occur in
         # ``lowered`` (only other characters differ), and ``words`` is always made.
         self._needs_words = self._needs is not None and self._needs.isalnum()
+        # Ignoring case, an ASCII character matches only ASCII characters, except those
+        # of _FOLDED_BEYOND_ASCII; without them, the shortcut holds for any text.
+        self._needs_any_text = self._needs is not None and _FOLDED_BEYOND_ASCII.isdisjoint(
+            self._needs
+        )
+        # ``needs in text``, but faster: re's literal search beats ``str.__contains__``.
+        self._has_needs = re.compile(re.escape(self._needs)).search if self._needs else None
 
     def search(self, text: PreparedText) -> re.Match[str] | None:
         """The first non-empty match in ``text``, or None."""
-        if self._needs is not None and text.original.isascii():
-            if self._needs not in (text.words if self._needs_words else text.lowered):
+        has_needs = self._has_needs
+        if has_needs is not None and (self._needs_any_text or text.original.isascii()):
+            if has_needs(text.words if self._needs_words else text.lowered) is None:
                 return None
         return self._first(text.original)
 
     def search_lowered(self, original: str, lowered: str) -> re.Match[str] | None:
         """As :meth:`search`, for a text and its lower case (``str.lower``)."""
-        if self._needs is not None and original.isascii() and self._needs not in lowered:
-            return None
+        has_needs = self._has_needs
+        if has_needs is not None and (self._needs_any_text or original.isascii()):
+            if has_needs(lowered) is None:
+                return None
         return self._first(original)
 
     def _first(self, text: str) -> re.Match[str] | None:

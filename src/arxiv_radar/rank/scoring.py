@@ -8,6 +8,7 @@ computation, so a ranked paper's score is always its explanation's total.
 
 from __future__ import annotations
 
+import heapq
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Literal, NamedTuple
@@ -51,11 +52,17 @@ def _distinct(
 ) -> list[Candidate]:
     """One candidate per arXiv id: the strongest announce type, then the lowest position."""
     best: dict[str, Candidate] = {}
-    for paper, announce_type, position in candidates:
-        kind = announce_type if type(announce_type) is AnnounceType else AnnounceType(announce_type)
-        seen = best.get(paper.arxiv_id)
-        if seen is None or (kind.priority, position) < (seen[1].priority, seen[2]):
-            best[paper.arxiv_id] = Candidate(paper, kind, position)
+    for candidate in candidates:
+        paper, announce_type, position = candidate
+        if type(announce_type) is not AnnounceType:
+            announce_type = AnnounceType(announce_type)
+            candidate = Candidate(paper, announce_type, position)
+        elif type(candidate) is not Candidate:
+            candidate = Candidate(paper, announce_type, position)
+        seen = best.setdefault(paper.arxiv_id, candidate)  # reused as is: no new tuple
+        if seen is not candidate:
+            if (announce_type.priority, position) < (seen.announce_type.priority, seen.position):
+                best[paper.arxiv_id] = candidate
     return list(best.values())
 
 
@@ -84,14 +91,18 @@ class Scorer(ABC):
         replace > replace-cross) and, among equals, its lowest position.
         """
         distinct = _distinct(candidates)
+        score = self.score
         kept: list[tuple[float, int, str, int]] = []
+        keep = kept.append
         for index, (paper, announce_type, position) in enumerate(distinct):
-            score = self.score(paper, announce_type)
-            if score is not None:
-                kept.append((-score, position, paper.arxiv_id, index))
-        kept.sort()  # the last item, unique, keeps candidates themselves out of comparisons
+            value = score(paper, announce_type)
+            if value is not None:
+                keep((-value, position, paper.arxiv_id, index))
+        # The last item, unique, keeps candidates themselves out of comparisons, and makes
+        # the best ``max_papers`` the same whichever way they are picked.
+        best = heapq.nsmallest(self.profile.max_papers, kept)
         ranked = []
-        for rank, (*_, index) in enumerate(kept[: self.profile.max_papers], start=1):
+        for rank, (*_, index) in enumerate(best, start=1):
             paper, announce_type, _ = distinct[index]
             explanation = self.explain(paper, announce_type)
             ranked.append(
