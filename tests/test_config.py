@@ -12,11 +12,14 @@ from pydantic import BaseModel, ValidationError
 
 from arxiv_radar.config import (
     DEFAULT_KEYWORDS,
+    DEFAULT_PRICES,
     ENV_OVERRIDES,
     ArxivConfig,
     AuthorRule,
+    BudgetConfig,
     Config,
     KeywordRule,
+    PriceConfig,
     ProfileConfig,
     StoreConfig,
     SummaryConfig,
@@ -97,6 +100,19 @@ def test_no_file_gives_the_built_in_defaults(
         8,
         "zh",
     )
+    assert (s.timeout, s.max_retries, s.temperature, s.input_mode, s.max_input_tokens) == (
+        120.0,
+        4,
+        0.3,
+        "abstract",
+        12000,
+    )
+    assert (s.budget.max_tokens, s.budget.max_cost) == (None, None)
+    assert {name: (p.input, p.output, p.currency) for name, p in s.prices.items()} == {
+        "qwen-long": (0.5, 2.0, "CNY"),
+        "gpt-4o-mini": (0.15, 0.6, "USD"),
+        "deepseek-chat": (0.27, 1.1, "USD"),
+    }
     assert config.store.url == "arxiv-radar.db"
 
 
@@ -186,6 +202,23 @@ prompt_file = "prompts/mine.txt"
 max_papers = 0
 concurrency = 64
 language = "en"
+timeout = 30
+max_retries = 0
+temperature = 0.0
+input_mode = "fulltext"
+max_input_tokens = 4000
+
+[summaries.budget]
+max_tokens = 500000
+max_cost = 2
+
+[summaries.prices.qwen-long]
+input = 0.3
+
+[summaries.prices.llama3]
+input = 0
+output = 0.0
+currency = "EUR"
 
 [store]
 url = "postgresql+psycopg://radar@db/arxiv_radar"
@@ -257,6 +290,18 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
             "max_papers": 0,
             "concurrency": 64,
             "language": "en",
+            "timeout": 30.0,
+            "max_retries": 0,
+            "temperature": 0.0,
+            "input_mode": "fulltext",
+            "max_input_tokens": 4000,
+            "budget": {"max_tokens": 500000, "max_cost": 2.0},
+            "prices": {
+                "qwen-long": {"input": 0.3, "output": 2.0, "currency": "CNY"},
+                "gpt-4o-mini": {"input": 0.15, "output": 0.6, "currency": "USD"},
+                "deepseek-chat": {"input": 0.27, "output": 1.1, "currency": "USD"},
+                "llama3": {"input": 0.0, "output": 0.0, "currency": "EUR"},
+            },
         },
         "store": {"url": "postgresql+psycopg://radar@db/arxiv_radar"},
     }
@@ -333,6 +378,26 @@ ERROR_CASES: list[tuple[str, str, str | None, list[str]]] = [
     ('[profiles."my profile"]\n', "profiles.my profile", "letters, digits", ["profile name"]),
     ("[profiles]\n", "profiles", "at least 1", ["found an empty table"]),
     ('[summaries]\nmodel = ""\n', "summaries.model", "a non-empty string", ["empty string"]),
+    ("[summaries]\ntimeout = 0\n", "summaries.timeout", "a number > 0", ["found 0"]),
+    ("[summaries]\nmax_retries = 21\n", "summaries.max_retries", "an integer <= 20",
+     ["found 21"]),
+    ("[summaries]\ntemperature = 2.5\n", "summaries.temperature", "a number <= 2",
+     ["found 2.5"]),
+    ('[summaries]\ninput_mode = "pdf"\n', "summaries.input_mode", "'upload'", ['found "pdf"']),
+    ("[summaries]\nmax_input_tokens = 100\n", "summaries.max_input_tokens",
+     "an integer >= 256", ["found 100"]),
+    ("[summaries.budget]\nmax_tokens = 0\n", "summaries.budget.max_tokens", "an integer >= 1",
+     ["found 0"]),
+    ("[summaries.budget]\nmax_cost = -1\n", "summaries.budget.max_cost", "a number > 0",
+     ["found -1"]),
+    ("[summaries.budget]\nmax_dollars = 1\n", "summaries.budget.max_dollars",
+     "one of max_tokens, max_cost", ["unknown key 'max_dollars'"]),
+    ("[summaries.prices.my-model]\ninput = 1.0\n", "summaries.prices.my-model.output",
+     "output = ...", ["'output' is missing from this table"]),
+    ("[summaries.prices.qwen-long]\ninput = -0.5\n", "summaries.prices.qwen-long.input",
+     "a number >= 0", ["found -0.5"]),
+    ('[summaries.prices.qwen-long]\ncurrency = ""\n', "summaries.prices.qwen-long.currency",
+     "a non-empty string", ["empty string"]),
     # keyword tables, authors, category weights, announce types
     ("[profiles.default]\nkeywords = [\"LLM\", {regex = '\\bMoE('}]\n",
      "profiles.default.keywords[1].regex", "a Python regular expression",
@@ -695,3 +760,44 @@ def test_the_docs_describe_every_key_and_variable() -> None:
         assert f"| `{variable}` |" in docs, variable
     for old in ["enable_deduplication", "deduplication_methods", "ai_summary.max_workers"]:
         assert f"| `{old}` |" in docs, old
+
+
+def test_the_example_file_shows_the_budget_and_every_shipped_price() -> None:
+    summaries = tomllib.loads(_uncommented_example())["summaries"]
+    assert set(summaries["budget"]) == set(BudgetConfig.model_fields)
+    assert summaries["prices"] == {name: dict(price) for name, price in DEFAULT_PRICES.items()}
+    for price in summaries["prices"].values():
+        assert set(price) == set(PriceConfig.model_fields)
+
+
+def test_the_docs_describe_the_summary_tables_and_shipped_prices() -> None:
+    section = DOCS.read_text().split("## `[summaries]`", 1)[1].split("\n## ", 1)[0]
+    for name in SummaryConfig.model_fields:
+        assert f"| `{name}` |" in section, name
+    budget = section.split("### `[summaries.budget]`", 1)[1].split("\n### ", 1)[0]
+    for name in BudgetConfig.model_fields:
+        assert f"| `{name}` |" in budget, f"budget.{name}"
+    prices = section.split("### `[summaries.prices.<model>]`", 1)[1]
+    for name in PriceConfig.model_fields:
+        assert f"| `{name}` |" in prices, f"prices.{name}"
+    for model, price in DEFAULT_PRICES.items():
+        row = next(line for line in prices.splitlines() if line.startswith(f"| `{model}` |"))
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert float(cells[1]) == price["input"] and float(cells[2]) == price["output"], model
+        assert cells[3].startswith(str(price["currency"])), model
+    for legacy in ["max_workers", "max_papers_to_summarize", "api_key_env", "base_url"]:
+        assert f"`ai_summary.{legacy}`" in section, legacy
+
+
+def test_prices_in_a_file_add_to_the_shipped_ones(tmp_path: Path) -> None:
+    text = (
+        "[summaries.prices.qwen-long]\ninput = 0.3\n"
+        "[summaries.prices.my-model]\ninput = 1\noutput = 3\n"
+    )
+    config = load_config(write(tmp_path, "a.toml", text), env={})
+    prices = config.summaries.prices
+    assert prices["qwen-long"] == PriceConfig(input=0.3, output=2.0, currency="CNY")
+    assert prices["my-model"] == PriceConfig(input=1.0, output=3.0, currency="USD")
+    assert prices["gpt-4o-mini"] == SummaryConfig().prices["gpt-4o-mini"]
+    assert config.summaries.price_for("my-model") == prices["my-model"]
+    assert config.summaries.price_for("unknown") is None

@@ -50,8 +50,11 @@ __all__ = [
     "LEGACY_FILENAME",
     "ArxivConfig",
     "AuthorRule",
+    "BudgetConfig",
     "Config",
+    "DEFAULT_PRICES",
     "KeywordRule",
+    "PriceConfig",
     "ProfileConfig",
     "StoreConfig",
     "SummaryConfig",
@@ -366,8 +369,44 @@ class ProfileConfig(BaseModel):
         return list(dict.fromkeys(value))
 
 
+class BudgetConfig(BaseModel):
+    """``[summaries.budget]``: what one run may spend at most (unset: no limit).
+
+    ``max_tokens`` counts input and output tokens together; ``max_cost`` is in the
+    currency of the model's price. Once either is reached no new call starts; calls
+    already under way finish.
+    """
+
+    model_config = _MODEL_CONFIG
+
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_cost: float | None = Field(default=None, gt=0)
+
+
+class PriceConfig(BaseModel):
+    """``[summaries.prices.<model>]``: a model's price per million tokens."""
+
+    model_config = _MODEL_CONFIG
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    currency: NonEmpty = "USD"
+
+
+DEFAULT_PRICES: Mapping[str, Mapping[str, float | str]] = {
+    "qwen-long": {"input": 0.5, "output": 2.0, "currency": "CNY"},
+    "gpt-4o-mini": {"input": 0.15, "output": 0.6, "currency": "USD"},
+    "deepseek-chat": {"input": 0.27, "output": 1.1, "currency": "USD"},
+}
+"""Shipped prices per million input/output tokens; ``[summaries.prices]`` adds or overrides."""
+
+
+def _default_prices() -> dict[str, PriceConfig]:
+    return {name: PriceConfig.model_validate(dict(price)) for name, price in DEFAULT_PRICES.items()}
+
+
 class SummaryConfig(BaseModel):
-    """``[summaries]``: which papers get an LLM summary, from which provider."""
+    """``[summaries]``: which papers get an LLM summary, from which provider, at what cost."""
 
     model_config = _MODEL_CONFIG
 
@@ -383,6 +422,32 @@ class SummaryConfig(BaseModel):
     max_papers: int = Field(default=5, ge=0)
     concurrency: int = Field(default=8, ge=1, le=64)
     language: Literal["zh", "en"] = "zh"
+    timeout: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=4, ge=0, le=20)
+    temperature: float = Field(default=0.3, ge=0, le=2)
+    input_mode: Literal["abstract", "fulltext", "upload"] = "abstract"
+    max_input_tokens: int = Field(default=12000, ge=256)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    prices: dict[NonEmpty, PriceConfig] = Field(default_factory=_default_prices)
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _over_defaults(cls, value: Any) -> Any:
+        """Prices given in the file add to the shipped ones; a shipped model's keys that a
+        table leaves out (its currency, say) keep their shipped values."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[Any, Any] = {name: dict(price) for name, price in DEFAULT_PRICES.items()}
+        for name, price in value.items():
+            if isinstance(price, PriceConfig):
+                price = price.model_dump()
+            shipped = merged.get(name)
+            merged[name] = {**shipped, **price} if shipped and isinstance(price, dict) else price
+        return merged
+
+    def price_for(self, model: str) -> PriceConfig | None:
+        """The price of ``model`` per million tokens, or None when it is not known."""
+        return self.prices.get(model)
 
     @field_validator("api_key_env")
     @classmethod
@@ -765,7 +830,9 @@ def _explain(error: Any, legacy: bool) -> tuple[str, str | None]:
         name, sign = _BOUND[kind]
         model = _model_at(loc[:-1])
         field = model.model_fields.get(str(loc[-1])) if model else None
-        noun = "an integer" if field is not None and field.annotation is int else "a number"
+        noun = (
+            "an integer" if field is not None and _unwrap(field.annotation) is int else "a number"
+        )
         return found, f"{noun} {sign} {ctx[name]}"
     if kind == "too_short":
         return f"found an empty {'table' if isinstance(error['input'], dict) else 'list'}", (
@@ -773,6 +840,8 @@ def _explain(error: Any, legacy: bool) -> tuple[str, str | None]:
         )
     if kind == "finite_number":
         return found, "a finite number"
+    if kind == "missing":
+        return f"'{loc[-1]}' is missing from this table", f"{loc[-1]} = ..."
     return f"{found}: {error['msg']}", None
 
 

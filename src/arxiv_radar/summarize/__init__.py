@@ -1,0 +1,1 @@
+"""Summaries of ranked papers: LLM clients, prompts, parsing and the offline fallback."""
