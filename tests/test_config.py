@@ -21,6 +21,7 @@ from arxiv_radar.config import (
     KeywordRule,
     PriceConfig,
     ProfileConfig,
+    PublishConfig,
     StoreConfig,
     SummaryConfig,
     find_config_file,
@@ -37,6 +38,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "profiles.default": ProfileConfig,
     "summaries": SummaryConfig,
     "store": StoreConfig,
+    "publish": PublishConfig,
 }
 LOCAL = "http://127.0.0.1:8000"
 ALL_LOCAL = {
@@ -222,6 +224,17 @@ currency = "EUR"
 
 [store]
 url = "postgresql+psycopg://radar@db/arxiv_radar"
+
+[publish]
+title = "My <radar>"
+description = "Papers I read"
+base_url = "https://example.org/digest/"
+output = "out"
+template = "README.template.md"
+abstract_chars = 500
+schedule = "0 7 * * 1-5"
+timezone = "Europe/Berlin"
+notify = ["json://localhost:9/hook"]
 """
 
 
@@ -304,6 +317,17 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
             },
         },
         "store": {"url": "postgresql+psycopg://radar@db/arxiv_radar"},
+        "publish": {
+            "title": "My <radar>",
+            "description": "Papers I read",
+            "base_url": "https://example.org/digest/",
+            "output": "out",
+            "template": "README.template.md",
+            "abstract_chars": 500,
+            "schedule": "0 7 * * 1-5",
+            "timezone": "Europe/Berlin",
+            "notify": ["json://localhost:9/hook"],
+        },
     }
     # The full file above sets every key of every section.
     parsed = tomllib.loads(FULL_TOML)
@@ -801,3 +825,22 @@ def test_prices_in_a_file_add_to_the_shipped_ones(tmp_path: Path) -> None:
     assert prices["gpt-4o-mini"] == SummaryConfig().prices["gpt-4o-mini"]
     assert config.summaries.price_for("my-model") == prices["my-model"]
     assert config.summaries.price_for("unknown") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "expected"),
+    [
+        ('schedule = "61 6 * * 1-5"', "publish.schedule", "five fields"),
+        ('schedule = "daily"', "publish.schedule", "five fields"),
+        ('timezone = "Mars/Olympus"', "publish.timezone", "IANA name"),
+        ("abstract_chars = 10", "publish.abstract_chars", "50"),
+    ],
+)
+def test_bad_publish_values_name_the_key(
+    tmp_path: Path, line: str, key: str, expected: str
+) -> None:
+    path = write(tmp_path, "arxiv-radar.toml", f"[publish]\n{line}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    message = str(info.value)
+    assert key in message and expected in message and str(path) in message

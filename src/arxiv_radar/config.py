@@ -20,6 +20,7 @@ import os
 import re
 import tomllib
 import types
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -469,6 +470,47 @@ class StoreConfig(BaseModel):
     url: NonEmpty = "arxiv-radar.db"
 
 
+class PublishConfig(BaseModel):
+    """``[publish]``: what the digest, feeds and site are called, where they live, when."""
+
+    model_config = _MODEL_CONFIG
+
+    title: NonEmpty = "arXiv Radar 📡"
+    description: str = "New arXiv papers ranked against your interests, with summaries."
+    base_url: Url | None = None
+    output: NonEmpty = "."
+    template: NonEmpty | None = None
+    abstract_chars: int = Field(default=300, ge=50, le=5000)
+    schedule: NonEmpty = "30 6 * * 1-5"
+    timezone: NonEmpty = "UTC"
+    notify: list[NonEmpty] = Field(default_factory=list)
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise _invalid(
+                f"found a cron expression that does not parse ({exc})",
+                'five fields: minute hour day month weekday, such as "30 6 * * 1-5"',
+            ) from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise _invalid(
+                f"found an unknown time zone '{value}'", 'an IANA name such as "Europe/Berlin"'
+            ) from None
+        return value
+
+
 class Config(BaseModel):
     """The whole configuration. ``source`` is the file it came from (None for defaults)."""
 
@@ -480,6 +522,7 @@ class Config(BaseModel):
     )
     summaries: SummaryConfig = Field(default_factory=SummaryConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    publish: PublishConfig = Field(default_factory=PublishConfig)
 
     _source: str | None = PrivateAttr(default=None)
 

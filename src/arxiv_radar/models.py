@@ -275,3 +275,38 @@ class Summary(BaseModel):
     tokens_out: int = 0
     cost: float = 0.0
     created_at: dt.datetime | None = None
+
+
+class DigestEntry(BaseModel):
+    """One paper as published: its ranking and, when it has one, its summary."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ranked: RankedPaper
+    summary: Summary | None = None
+
+
+class Digest(BaseModel):
+    """What one announcement day publishes for one profile: every output renders this.
+
+    ``papers_announced`` counts the day's papers in the store, ``papers_matched`` those the
+    ranking kept, and ``entries`` the ones shown (at most the profile's ``max_papers``).
+    ``schedule`` is the cron expression the daily run uses, in ``timezone``.
+    All text in it came from arXiv or an LLM and is untrusted: renderers escape it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    announced_on: dt.date
+    generated_at: dt.datetime  # UTC
+    profile: str = "default"
+    title: str
+    description: str = ""
+    base_url: str | None = None
+    categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    schedule: str = ""
+    timezone: str = "UTC"
+    papers_announced: int = 0
+    papers_matched: int = 0
+    entries: tuple[DigestEntry, ...] = ()

@@ -1,0 +1,1 @@
+"""Publishing: one :class:`~arxiv_radar.models.Digest` rendered as README, feeds, site, exports."""
