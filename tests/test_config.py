@@ -169,6 +169,8 @@ categories = ["cs.ai", "MATH.QA", "hep-th", "cs.AI", "cond-mat.str-el"]
 rss_url = "https://mirror.example.org/rss"
 api_url = "https://mirror.example.org/api/query"
 oai_url = "https://mirror.example.org/oai"
+html_url = "https://mirror.example.org/html"
+pdf_url = "https://mirror.example.org/pdf"
 min_interval = 0.5
 timeout = 12.5
 max_retries = 0
@@ -209,6 +211,7 @@ max_retries = 0
 temperature = 0.0
 input_mode = "fulltext"
 max_input_tokens = 4000
+model_path = "models/tiny.gguf"
 
 [summaries.budget]
 max_tokens = 500000
@@ -255,6 +258,8 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
             "rss_url": "https://mirror.example.org/rss",
             "api_url": "https://mirror.example.org/api/query",
             "oai_url": "https://mirror.example.org/oai",
+            "html_url": "https://mirror.example.org/html",
+            "pdf_url": "https://mirror.example.org/pdf",
             "min_interval": 0.5,
             "timeout": 12.5,
             "max_retries": 0,
@@ -308,6 +313,7 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
             "temperature": 0.0,
             "input_mode": "fulltext",
             "max_input_tokens": 4000,
+            "model_path": "models/tiny.gguf",
             "budget": {"max_tokens": 500000, "max_cost": 2.0},
             "prices": {
                 "qwen-long": {"input": 0.3, "output": 2.0, "currency": "CNY"},
@@ -632,12 +638,18 @@ def test_environment_overrides_apply_after_the_file(tmp_path: Path) -> None:
         **ALL_LOCAL,
         "ARXIV_RADAR_MIN_INTERVAL": "0",
         "ARXIV_RADAR_DB": "sqlite:///:memory:",
+        "ARXIV_RADAR_HTML_URL": f"{LOCAL}/html",
+        "ARXIV_RADAR_PDF_URL": f"{LOCAL}/pdf",
     }
     config = load_config(path, env=env)
     assert (config.arxiv.rss_url, config.arxiv.api_url, config.arxiv.oai_url) == (LOCAL,) * 3
+    assert (config.arxiv.html_url, config.arxiv.pdf_url) == (f"{LOCAL}/html", f"{LOCAL}/pdf")
     assert config.arxiv.min_interval == 0.0
     assert config.store.url == "sqlite:///:memory:"
-    assert set(ENV_OVERRIDES) == {*ALL_LOCAL, "ARXIV_RADAR_MIN_INTERVAL", "ARXIV_RADAR_DB"}
+    assert set(ENV_OVERRIDES) == {*ALL_LOCAL, "ARXIV_RADAR_MIN_INTERVAL", "ARXIV_RADAR_DB"} | {
+        "ARXIV_RADAR_HTML_URL",
+        "ARXIV_RADAR_PDF_URL",
+    }
 
 
 def test_empty_environment_variables_count_as_unset(tmp_path: Path) -> None:

@@ -87,6 +87,8 @@ ENV_OVERRIDES: Mapping[str, tuple[str, str]] = {
     "ARXIV_RADAR_RSS_URL": ("arxiv", "rss_url"),
     "ARXIV_RADAR_API_URL": ("arxiv", "api_url"),
     "ARXIV_RADAR_OAI_URL": ("arxiv", "oai_url"),
+    "ARXIV_RADAR_HTML_URL": ("arxiv", "html_url"),
+    "ARXIV_RADAR_PDF_URL": ("arxiv", "pdf_url"),
     "ARXIV_RADAR_MIN_INTERVAL": ("arxiv", "min_interval"),
     "ARXIV_RADAR_DB": ("store", "url"),
 }
@@ -178,6 +180,8 @@ class ArxivConfig(BaseModel):
     rss_url: Url = "https://rss.arxiv.org/rss"
     api_url: Url = "https://export.arxiv.org/api/query"
     oai_url: Url = "https://oaipmh.arxiv.org/oai"
+    html_url: Url = "https://arxiv.org/html"
+    pdf_url: Url = "https://arxiv.org/pdf"
     min_interval: float = Field(default=3.0, ge=0)
     timeout: float = Field(default=30.0, gt=0)
     max_retries: int = Field(default=4, ge=0)
@@ -428,6 +432,7 @@ class SummaryConfig(BaseModel):
     temperature: float = Field(default=0.3, ge=0, le=2)
     input_mode: Literal["abstract", "fulltext", "upload"] = "abstract"
     max_input_tokens: int = Field(default=12000, ge=256)
+    model_path: NonEmpty | None = None
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     prices: dict[NonEmpty, PriceConfig] = Field(default_factory=_default_prices)
 
