@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "cli.md"
-COMMANDS = ["fetch", "backfill", "papers", "rank", "doctor"]
+COMMANDS = ["fetch", "backfill", "papers", "rank", "summarize", "doctor"]
 
 HEADER = """# Command-line reference
 
@@ -17,7 +17,8 @@ This page is generated from the commands' own `--help` by `python scripts/gen_cl
 a test fails when it falls out of date.
 
 Exit codes (every command): 0 success, 1 unexpected error, 2 bad configuration or input,
-3 arXiv unreachable or answering errors after every retry, 4 store error.
+3 arXiv unreachable or answering errors after every retry, 4 store error, 5 the LLM endpoint
+failed (`summarize` when every call failed).
 """
 
 JSON_SHAPES = """
@@ -74,6 +75,45 @@ category); `where` is `title`, `abstract`, `author` or `category`; `text` is wha
 exactly as the paper writes it; `points` is what the match added (a keyword scores once:
 1 x weight, plus 0.5 x weight when it is in the title). `rank --explain ID --json` prints one
 paper's whole explanation, with `dropped` and `reason` when the profile's filters dropped it.
+
+`arxiv-radar summarize --json` prints the run's totals and every paper's outcome:
+
+```json
+{
+  "day": "2026-04-27",
+  "profile": "default",
+  "provider": "dashscope:qwen-long",
+  "model": "qwen-long",
+  "extractive": false,
+  "language": "zh",
+  "input_mode": "abstract",
+  "papers": 5,
+  "calls": 2,
+  "attempts": 3,
+  "cache_hits": 3,
+  "succeeded": 2,
+  "incomplete": 0,
+  "failures": 0,
+  "skipped": 0,
+  "tokens_in": 1840,
+  "tokens_out": 912,
+  "cost": 0.002376,
+  "currency": "CNY",
+  "budget_reached": null,
+  "seconds": 4.2,
+  "items": [
+    {"arxiv_id": "2604.21935", "version": 1, "title": "Math Takes Two: ...",
+     "status": "ok", "error": null, "missing_sections": [],
+     "tokens_in": 920, "tokens_out": 456, "cost": 0.001188}
+  ]
+}
+```
+
+`status` is `cached` (a stored summary was used: no call), `ok`, `incomplete` (kept, with the
+`missing_sections` named), `failed` (kept with its `error`, tried again on the next run) or
+`skipped` (the budget was reached before its call; not stored). `calls` counts papers whose
+call was made, `attempts` every request including retries. `cost` is null-currency 0 when the
+model has no price in `[summaries.prices]`.
 """
 
 

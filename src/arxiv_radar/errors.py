@@ -9,7 +9,8 @@
     │   ├── ArxivHTTPError                    a non-success status after all retries
     │   ├── ArxivAPIError                     the export API answered with an error feed
     │   └── ArxivParseError                   a response that is not what it should be
-    └── StoreError                   exit 4   the store cannot be opened, migrated or written
+    ├── StoreError                   exit 4   the store cannot be opened, migrated or written
+    └── LLMError                     exit 5   the LLM endpoint failed after every retry
 
 Every error carries the context a user needs to act (the file and key, the URL,
 the status, how many attempts were made). The CLI prints ``str(error)`` and
@@ -97,3 +98,33 @@ class StoreError(ArxivRadarError):
     """The store cannot be opened, migrated or written."""
 
     exit_code = 4
+
+
+class LLMError(ArxivRadarError):
+    """A call to the LLM endpoint failed, after every retry it was worth.
+
+    ``status`` is the last HTTP status (None for a timeout, a failed connection or a
+    malformed answer); ``attempts`` counts every request made; ``tokens_in`` and
+    ``tokens_out`` what answered attempts cost even so.
+    """
+
+    exit_code = 5
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        attempts: int = 1,
+        model: str | None = None,
+        base_url: str | None = None,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+    ) -> None:
+        self.status = status
+        self.attempts = attempts
+        self.model = model
+        self.base_url = base_url
+        self.tokens_in = tokens_in
+        self.tokens_out = tokens_out
+        super().__init__(message)

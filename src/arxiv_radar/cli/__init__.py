@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from arxiv_radar import __version__
-from arxiv_radar.cli import ingest_commands, rank_command
+from arxiv_radar.cli import ingest_commands, rank_command, summarize_command
 from arxiv_radar.cli.common import EXIT_CODES, err, out, state
 from arxiv_radar.errors import ArxivRadarError
 
@@ -28,7 +28,7 @@ app = typer.Typer(
         "you follow (one polite request to rss.arxiv.org), keeps them in a local store, "
         "fills in missed days through the export API, and ranks them against your "
         "interests with explained scores.\n\n"
-        "Start with: arxiv-radar fetch   then: arxiv-radar rank"
+        "Start with: arxiv-radar fetch   then: arxiv-radar rank   then: arxiv-radar summarize"
     ),
     epilog=EXIT_CODES,
     no_args_is_help=True,
@@ -41,6 +41,7 @@ app.command()(ingest_commands.fetch)
 app.command()(ingest_commands.backfill)
 app.command()(ingest_commands.papers)
 app.command()(rank_command.rank)
+app.command()(summarize_command.summarize)
 app.command()(ingest_commands.doctor)
 
 

@@ -22,7 +22,7 @@ from arxiv_radar.store import Store
 
 EXIT_CODES = (
     "Exit codes: 0 success, 1 unexpected error, 2 bad configuration or input, "
-    "3 arXiv unreachable or answering errors, 4 store error."
+    "3 arXiv unreachable or answering errors, 4 store error, 5 LLM endpoint failed."
 )
 
 out = Console()

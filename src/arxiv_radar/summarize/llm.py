@@ -38,7 +38,7 @@ import tenacity
 from openai.types.chat import ChatCompletion
 
 from arxiv_radar.config import SummaryConfig
-from arxiv_radar.errors import ArxivRadarError
+from arxiv_radar.errors import LLMError
 from arxiv_radar.summarize.providers import NO_KEY_PLACEHOLDER, ProviderSpec
 
 __all__ = ["RETRY_STATUSES", "ChatClient", "Completion", "LLMError", "parse_retry_after"]
@@ -52,36 +52,6 @@ MALFORMED_ATTEMPTS = 2
 """A malformed answer is tried at most this often (once more after the first)."""
 
 T = TypeVar("T")
-
-
-class LLMError(ArxivRadarError):
-    """A call to the LLM endpoint failed, after every retry it was worth.
-
-    ``status`` is the last HTTP status (None for a timeout, a failed connection or a
-    malformed answer); ``attempts`` counts every request made; ``tokens_in`` and
-    ``tokens_out`` what answered attempts cost even so.
-    """
-
-    exit_code = 5
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        attempts: int = 1,
-        model: str | None = None,
-        base_url: str | None = None,
-        tokens_in: int = 0,
-        tokens_out: int = 0,
-    ) -> None:
-        self.status = status
-        self.attempts = attempts
-        self.model = model
-        self.base_url = base_url
-        self.tokens_in = tokens_in
-        self.tokens_out = tokens_out
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,234 @@
+"""``arxiv-radar summarize``: summaries of a day's top papers, cached, concurrent, budgeted."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from arxiv_radar.cli.common import (
+    ConfigOption,
+    Context,
+    DateOption,
+    DbOption,
+    DebugOption,
+    build_client,
+    err,
+    load_context,
+    out,
+    parse_date,
+)
+from arxiv_radar.cli.rank_command import resolve_profile
+from arxiv_radar.errors import LLMError
+from arxiv_radar.models import Paper
+from arxiv_radar.rank.ranker import rank_day
+from arxiv_radar.store import Store
+from arxiv_radar.summarize.llm import ChatClient
+from arxiv_radar.summarize.providers import ProviderSpec, resolve_provider
+from arxiv_radar.summarize.stage import ChatLike, PaperOutcome, SummarizeReport, summarize_papers
+
+
+def model_client(ctx: Context, spec: ProviderSpec) -> Callable[[], ChatLike] | None:
+    """What builds the client that makes ``spec``'s calls (None for the extractive provider)."""
+    if spec.name == "extractive":
+        return None
+    section = ctx.config.summaries
+    if spec.uses_endpoint:
+        return lambda: ChatClient.from_spec(spec, section)
+    from arxiv_radar.summarize.local import LocalClient
+
+    return lambda: LocalClient.from_spec(spec, section)
+
+
+def run_stage(
+    ctx: Context,
+    store: Store,
+    papers: list[Paper],
+    *,
+    env: Mapping[str, str],
+    force: bool = False,
+    on_progress: Callable[[PaperOutcome], None] | None = None,
+) -> SummarizeReport:
+    """Summarize ``papers`` with the configured provider, reading arXiv politely when the
+    input mode needs the full text or the PDF."""
+    section = ctx.config.summaries
+    spec = resolve_provider(section, env)
+    arxiv = None
+    text_source = pdf_source = None
+    if spec.name != "extractive" and section.input_mode != "abstract":
+        arxiv = build_client(ctx, store)
+        urls = ctx.config.arxiv
+        if section.input_mode == "fulltext":
+            from arxiv_radar.summarize.fulltext import fetch_fulltext
+
+            def text_source(paper: Paper) -> str:
+                return fetch_fulltext(
+                    arxiv,
+                    paper,
+                    html_url=urls.html_url,
+                    pdf_url=urls.pdf_url,
+                    max_tokens=section.max_input_tokens,
+                ).text
+
+        else:
+
+            def pdf_source(paper: Paper) -> bytes:
+                return arxiv.get(f"{urls.pdf_url.rstrip('/')}/{paper.versioned_id}").content
+
+    try:
+        return summarize_papers(
+            papers,
+            store=store,
+            spec=spec,
+            config=section,
+            client=model_client(ctx, spec),
+            force=force,
+            text_source=text_source,
+            pdf_source=pdf_source,
+            on_progress=on_progress,
+        )
+    finally:
+        if arxiv is not None:
+            arxiv.close()
+
+
+def print_report(report: SummarizeReport) -> None:
+    """The run's outcome per paper and its totals."""
+    table = Table(title=f"Summaries by {escape(report.provider)}", show_edge=False)
+    for column in ("id", "status", "tokens", "title"):
+        table.add_column(column, overflow="fold")
+    styles = {"failed": "red", "skipped": "yellow", "incomplete": "yellow", "cached": "dim"}
+    for item in report.outcomes:
+        style = styles.get(item.status, "green")
+        note = f" ({escape(item.error)})" if item.error else ""
+        if item.missing_sections:
+            note += f" (missing sections {', '.join(map(str, item.missing_sections))})"
+        table.add_row(
+            f"{item.arxiv_id}v{item.version}",
+            f"[{style}]{item.status}[/]",
+            str(item.tokens_in + item.tokens_out) if item.tokens_in or item.tokens_out else "-",
+            escape(item.title) + note,
+        )
+    out.print(table)
+    cost = f"{report.cost:.4f} {report.currency}" if report.currency else "unknown (no price)"
+    label = " (extractive: sentences from the abstract, no model)" if report.extractive else ""
+    out.print(
+        f"{report.papers} papers{label}: {report.calls} calls made, "
+        f"{report.cache_hits} cache hits, {report.failures} failed, "
+        f"{report.skipped} skipped; tokens {report.tokens_in:,} in / "
+        f"{report.tokens_out:,} out; cost {cost}; {report.seconds:.1f} s"
+    )
+    if report.budget_reason:
+        err.print(
+            f"[yellow]budget reached:[/] {escape(report.budget_reason)}; "
+            f"{report.skipped} papers were not summarized (they are tried on the next run)"
+        )
+    if report.failures:
+        err.print(
+            f"[yellow]{report.failures} summaries failed[/]: they are kept with their error "
+            "and tried again on the next run"
+        )
+
+
+def summarize(
+    date: DateOption = None,
+    top: Annotated[
+        int | None,
+        typer.Option(
+            "--top",
+            "-n",
+            min=1,
+            help="How many of the day's top-ranked papers to summarize "
+            "(default: summaries.max_papers).",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Summarize again even when a cached summary exists."),
+    ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", "-p", help="Profile whose ranking is used (default: 'default')."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the totals and every paper as JSON.")
+    ] = False,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Summarize the top papers of a day with an LLM, or offline without one.
+
+    The day's papers (default: the latest stored day) are ranked for the profile and the
+    top N summarized in four sections (contributions; method and setup; results; conclusions
+    and limitations) plus a one-line TL;DR, in summaries.language. Summaries are cached by
+    paper version, provider and model, prompt, input mode and language: running again makes
+    no calls. A failed paper is recorded with its error and tried again on the next run.
+
+    Providers (summaries.provider): dashscope (qwen-long, DASHSCOPE_API_KEY), openai,
+    deepseek, ollama, openai-compatible (any base_url), local (a GGUF file, in process),
+    extractive (sentences from the abstract, no model: the default without an API key).
+
+    Examples:
+
+      arxiv-radar summarize
+
+      arxiv-radar summarize --date 2026-04-27 --top 10
+
+      DASHSCOPE_API_KEY=sk-... arxiv-radar summarize --force --json
+
+    Exit code 5 when every call failed (the endpoint is down or refuses the key).
+    """
+    ctx = load_context(config, db, debug)
+    section = ctx.config.summaries
+    if not section.enabled:
+        err.print("Summaries are disabled ([summaries] enabled = false): nothing to do.")
+        return
+    name, settings = resolve_profile(ctx.config, profile)
+    count = top if top is not None else section.max_papers
+    with Store.open(ctx.store_url) as store:
+        ranking = rank_day(store, name, settings, day=parse_date(date), save=False)
+        papers = [item.paper for item in ranking.ranked[:count]]
+        if not papers:
+            message = f"No ranked papers on {ranking.day} for profile {name}: nothing to summarize."
+            if as_json:
+                sys.stdout.write(json.dumps({"papers": 0, "day": str(ranking.day)}) + "\n")
+            else:
+                err.print(message)
+            return
+        with Progress(
+            TextColumn("[bold blue]summarizing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("summarizing", total=len(papers))
+            report = run_stage(
+                ctx,
+                store,
+                papers,
+                env=os.environ,
+                force=force,
+                on_progress=lambda _: bar.advance(task),
+            )
+    if as_json:
+        payload = {"day": str(ranking.day), "profile": name, **report.as_dict()}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_report(report)
+    if report.calls and not report.succeeded and not report.cache_hits:
+        raise LLMError(
+            f"every summary call failed ({report.failures} papers); the first error: "
+            f"{next(o.error for o in report.outcomes if o.error)}"
+        )
