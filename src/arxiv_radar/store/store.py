@@ -29,6 +29,7 @@ from . import migrate
 from . import scores as score_rows
 from . import summaries as summary_rows
 from .connect import WRITE_OPTION, Target, build_engine, connect_error, describe, resolve
+from .lock import run_lock
 from .papers import (
     announced_order,
     chunked,
@@ -113,6 +114,13 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.url_for_display!r})"
+
+    @contextmanager
+    def run_lock(self, name: str = "run") -> Iterator[None]:
+        """Hold the store's ``name`` lock for the block: a second run on the same store
+        stops at once with :class:`~arxiv_radar.store.lock.RunLockedError` (exit 4)."""
+        with run_lock(self._require_engine(), self._target, name):
+            yield
 
     @property
     def url_for_display(self) -> str:

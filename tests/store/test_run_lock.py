@@ -1,0 +1,68 @@
+"""The run lock: a second run on the same store stops at once, in another process too."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from arxiv_radar.store import Store
+from arxiv_radar.store.lock import RunLockedError
+
+HOLD_AND_TRY = textwrap.dedent(
+    """
+    import sys
+    from arxiv_radar.store import Store
+    from arxiv_radar.store.lock import RunLockedError
+    with Store.open(sys.argv[1]) as store:
+        try:
+            with store.run_lock():
+                print("took it")
+        except RunLockedError as error:
+            print("refused:", error)
+    """
+)
+
+
+def other_process_tries(url: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", HOLD_AND_TRY, url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def check_lock(url: str) -> None:
+    with Store.open(url) as store:
+        with store.run_lock():
+            refused = other_process_tries(url)
+            assert refused.startswith("refused: another arxiv-radar run is working on")
+            with pytest.raises(RunLockedError) as info:
+                with Store.open(url) as second, second.run_lock():
+                    pass
+            assert info.value.exit_code == 4
+            with store.run_lock("publish"):  # another name is another lock
+                pass
+        assert other_process_tries(url) == "took it"  # released when the block ends
+
+
+def test_runs_exclude_each_other(db_url: str) -> None:
+    check_lock(db_url)
+
+
+def test_a_dead_process_leaves_no_lock(tmp_path: Path) -> None:
+    url = str(tmp_path / "radar.db")
+    script = HOLD_AND_TRY.replace('print("took it")', "import os; os._exit(0)")
+    subprocess.run([sys.executable, "-c", script, url], check=True, timeout=60)
+    assert other_process_tries(url) == "took it"
+
+
+def test_memory_stores_need_no_lock() -> None:
+    with Store.open(":memory:") as store, store.run_lock(), store.run_lock():
+        pass
