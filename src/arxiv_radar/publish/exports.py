@@ -1,0 +1,326 @@
+"""The digest as data: a BibTeX file to cite from and a JSON document to build on.
+
+BibTeX (:func:`render_bibtex`): one entry per paper, in rank order. ``@article`` when arXiv
+knows a journal reference, ``@misc`` otherwise, with ``title``, ``author`` (names as arXiv
+writes them, joined by `` and ``), ``year`` and ``month`` (of the paper's first submission,
+read from its id; the announcement date for ids that carry none), ``eprint``,
+``archivePrefix = {arXiv}``, ``primaryClass``, ``url`` and, when known, ``doi`` and
+``journal``. Keys are ``<first author's last name><year><first title word>`` in ASCII
+(``cooper2026math``), made unique with a letter (``cooper2026mathb``). Text is LaTeX-escaped
+(``\\&``, ``\\%``, ``\\$``, ``\\_``, ``\\#``, braces and backslashes as ``\\textbraceleft{}``,
+``\\textbackslash{}`` ...), so any title parses and every brace is balanced; a name holding a
+comma or the word "and" is braced whole so it stays one author.
+
+JSON (:func:`digest_to_dict`, :func:`render_json`), schema version :data:`JSON_SCHEMA_VERSION`.
+Fields are only ever added within a version::
+
+    {
+      "schema": "arxiv-radar/digest", "schema_version": 1,
+      "generated_at": "2026-04-27T06:30:05Z",      # UTC, ISO 8601
+      "announced_on": "2026-04-27",
+      "profile": "default", "title": "...", "base_url": null,
+      "categories": ["cs.AI", ...], "keywords": ["LLM", ...],
+      "counts": {"announced": 12, "matched": 6, "shown": 6},
+      "papers": [{
+        "rank": 1, "arxiv_id": "2604.21935", "version": 1, "versioned_id": "2604.21935v1",
+        "title": "...", "authors": ["..."], "categories": ["cs.AI"],
+        "primary_category": "cs.AI", "announce_type": "new",   # new|cross|replace|replace-cross
+        "score": 2.5,
+        "matches": [{"rule": "LLM", "kind": "keyword", "where": "title", "text": "LLMs",
+                     "weight": 1.0, "points": 1.5}],
+        "abstract": "...", "comment": null, "journal_ref": null, "doi": null,
+        "published": null, "updated": null,                    # ISO 8601 or null
+        "url": "https://arxiv.org/abs/2604.21935",
+        "pdf_url": "https://arxiv.org/pdf/2604.21935v1",
+        "summary": null | {
+          "model": "qwen-long", "extractive": false, "status": "ok",  # ok|incomplete
+          "language": "zh", "tldr": "...",
+          "sections": [{"number": 1, "title": "...", "body": "..."}],
+          "missing_sections": [], "markdown": "...", "html": "..."
+        }
+      }]
+    }
+
+Text fields hold the untrusted text from arXiv or the model as it is (control characters
+removed): escape them wherever they are shown. ``summary.markdown`` and ``sections[].body``
+are sanitized Markdown (no raw HTML, no images, http(s) links only) and ``summary.html`` is
+that Markdown rendered and cleaned to a small allowlist, safe to insert into a page. In the
+serialized text ``<``, ``>``, ``&``, U+2028 and U+2029 are written as ``\\uXXXX`` escapes, so
+the document can be embedded in an HTML ``<script>`` element as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from arxiv_radar.arxiv.ids import InvalidArxivId, parse_arxiv_id
+from arxiv_radar.models import Digest, DigestEntry, Paper, Summary, SummaryStatus
+from arxiv_radar.publish.markdown import arxiv_url
+from arxiv_radar.summarize.sanitize import (
+    clean_characters,
+    markdown_to_safe_html,
+    sanitize_markdown,
+)
+
+__all__ = [
+    "JSON_SCHEMA_VERSION",
+    "bibtex_entry",
+    "bibtex_escape",
+    "bibtex_key",
+    "digest_to_dict",
+    "render_bibtex",
+    "render_json",
+]
+
+JSON_SCHEMA_VERSION = 1
+
+# -- BibTeX ----------------------------------------------------------------------------------
+
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+}
+_LATEX_SPECIAL = re.compile("[" + re.escape("".join(_LATEX)) + "]")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+_ASCII_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l"})
+_ASCII_FOLD.update(str.maketrans({"Ł": "L", "đ": "d", "Đ": "D", "œ": "oe", "Œ": "OE"}))
+_STOPWORDS = frozenset(
+    "a an the on of in for to and with toward towards via from by at is are do does can "
+    "what how why when which your our we".split()
+)
+
+
+def _one_line(text: object) -> str:
+    return " ".join(clean_characters(str(text)).split())
+
+
+def bibtex_escape(text: str) -> str:
+    """``text`` on one line with LaTeX's special characters escaped (braces stay balanced)."""
+    return _LATEX_SPECIAL.sub(lambda match: _LATEX[match.group()], _one_line(text))
+
+
+def _ascii_word(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.translate(_ASCII_FOLD))
+    return re.sub(r"[^a-z0-9]", "", folded.encode("ascii", "ignore").decode().lower())
+
+
+def _last_name(author: str) -> str:
+    """The family name: before the comma of "Last, First", else the last word (less any
+    "Jr." or "III" after a comma or at the end)."""
+    first, *rest = (part.strip() for part in _one_line(author).split(","))
+    if any(part.strip(".").lower() not in _NAME_SUFFIXES for part in rest):
+        return first
+    words = [w for w in first.split() if w.strip(".").lower() not in _NAME_SUFFIXES]
+    return words[-1] if words else ""
+
+
+def _year_month(paper: Paper, announced_on: dt.date) -> tuple[int, int]:
+    """The year and month of the paper's first version: from a new- or old-style id, else
+    from its publication date, else the announcement day."""
+    try:
+        base = parse_arxiv_id(paper.arxiv_id).base
+    except InvalidArxivId:
+        base = ""
+    digits = base.split("/")[-1][:4]
+    if digits.isdigit():
+        year = int(digits[:2])
+        return (1900 + year if year >= 91 else 2000 + year), int(digits[2:])
+    day = paper.published.date() if paper.published else announced_on
+    return day.year, day.month
+
+
+def bibtex_key(paper: Paper, year: int) -> str:
+    """``<last name><year><first significant title word>`` in lower-case ASCII (each part at
+    most 20 characters; ``anon`` for a paper without a usable author name)."""
+    last = _ascii_word(_last_name(paper.authors[0])) if paper.authors else ""
+    words = (_ascii_word(word) for word in re.split(r"[\s\-_/:]+", paper.title))
+    word = next((w for w in words if w and w not in _STOPWORDS), "")
+    return f"{last[:20] or 'anon'}{year}{word[:20]}"
+
+
+def _author_field(authors: Sequence[str]) -> str:
+    names = []
+    for author in authors:
+        name = bibtex_escape(author)
+        if not name:
+            continue
+        single = "," in name or re.search(r"\band\b", name, re.IGNORECASE) or name == "others"
+        names.append(f"{{{name}}}" if single else name)
+    return " and ".join(names)
+
+
+def bibtex_entry(entry: DigestEntry, key: str, announced_on: dt.date) -> str:
+    """One paper as a BibTeX entry under ``key``."""
+    paper = entry.ranked.paper
+    year, month = _year_month(paper, announced_on)
+    try:
+        eprint = parse_arxiv_id(paper.arxiv_id).base
+    except InvalidArxivId:
+        eprint = bibtex_escape(paper.arxiv_id)
+    fields: list[tuple[str, str]] = [("title", f"{{{bibtex_escape(paper.title)}}}")]
+    authors = _author_field(paper.authors)
+    if authors:
+        fields.append(("author", f"{{{authors}}}"))
+    fields += [
+        ("year", f"{{{year}}}"),
+        ("month", _MONTHS[month - 1]),
+        ("eprint", f"{{{eprint}}}"),
+        ("archivePrefix", "{arXiv}"),
+    ]
+    category = paper.primary_category or next(iter(paper.categories), None)
+    if category:
+        fields.append(("primaryClass", f"{{{bibtex_escape(category)}}}"))
+    fields.append(("url", f"{{{arxiv_url(paper.arxiv_id)}}}"))
+    if paper.doi:
+        doi = re.sub(r"[{}\\%\s]", "", paper.doi)
+        if doi:
+            fields.append(("doi", f"{{{doi}}}"))
+    if paper.journal_ref:
+        fields.append(("journal", f"{{{bibtex_escape(paper.journal_ref)}}}"))
+    kind = "article" if paper.journal_ref else "misc"
+    width = max(len(name) for name, _ in fields)
+    body = "".join(f"  {name.ljust(width)} = {value},\n" for name, value in fields)
+    return f"@{kind}{{{key},\n{body}}}\n"
+
+
+def render_bibtex(digest: Digest) -> str:
+    """Every paper of ``digest`` as BibTeX, in rank order, with unique keys."""
+    profile = re.sub(r"[^\w.-]", "", digest.profile)
+    header = (
+        f"% arxiv-radar digest of {digest.announced_on.isoformat()}, profile {profile}: "
+        f"{len(digest.entries)} papers\n"
+    )
+    used: set[str] = set()
+    entries = []
+    for entry in digest.entries:
+        year, _ = _year_month(entry.ranked.paper, digest.announced_on)
+        base = key = bibtex_key(entry.ranked.paper, year)
+        suffix = 1
+        while key in used:
+            suffix += 1
+            key = base + (chr(ord("a") + suffix - 1) if suffix <= 26 else str(suffix))
+        used.add(key)
+        entries.append(bibtex_entry(entry, key, digest.announced_on))
+    return header + "".join(f"\n{entry}" for entry in entries)
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028"}
+_JSON_ESCAPES["\u2029"] = "\\u2029"
+_JSON_SPECIAL = re.compile("[<>&\u2028\u2029]")
+
+
+def _text(value: str | None) -> str | None:
+    return None if value is None else clean_characters(value)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _summary_dict(summary: Summary | None) -> dict[str, Any] | None:
+    if summary is None or summary.status == SummaryStatus.FAILED:
+        return None
+    return {
+        "model": _text(summary.model),
+        "extractive": summary.extractive,
+        "status": summary.status.value,
+        "language": summary.key.language,
+        "tldr": _text(summary.tldr),
+        "sections": [
+            {
+                "number": section.number,
+                "title": _text(section.title),
+                "body": sanitize_markdown(section.body),
+            }
+            for section in summary.sections
+        ],
+        "missing_sections": list(summary.missing_sections),
+        "markdown": sanitize_markdown(summary.markdown),
+        "html": markdown_to_safe_html(summary.markdown),
+    }
+
+
+def _paper_dict(entry: DigestEntry) -> dict[str, Any]:
+    ranked = entry.ranked
+    paper = ranked.paper
+    return {
+        "rank": ranked.rank,
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "versioned_id": paper.versioned_id,
+        "title": _text(paper.title),
+        "authors": [_text(author) for author in paper.authors],
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "announce_type": ranked.announce_type.value,
+        "score": ranked.score,
+        "matches": [
+            {
+                "rule": _text(match.rule),
+                "kind": match.kind,
+                "where": match.where,
+                "text": _text(match.text),
+                "weight": match.weight,
+                "points": match.points,
+            }
+            for match in ranked.explanation.matches
+        ],
+        "abstract": _text(paper.abstract),
+        "comment": _text(paper.comment),
+        "journal_ref": _text(paper.journal_ref),
+        "doi": _text(paper.doi),
+        "published": _iso(paper.published),
+        "updated": _iso(paper.updated),
+        "url": str(arxiv_url(paper.arxiv_id)),
+        "pdf_url": str(arxiv_url(paper.arxiv_id, "pdf", paper.version)),
+        "summary": _summary_dict(entry.summary),
+    }
+
+
+def digest_to_dict(digest: Digest) -> dict[str, Any]:
+    """``digest`` as the JSON-ready dictionary described in the module docstring."""
+    return {
+        "schema": "arxiv-radar/digest",
+        "schema_version": JSON_SCHEMA_VERSION,
+        "generated_at": _iso(digest.generated_at),
+        "announced_on": digest.announced_on.isoformat(),
+        "profile": digest.profile,
+        "title": _text(digest.title),
+        "base_url": digest.base_url,
+        "categories": list(digest.categories),
+        "keywords": list(digest.keywords),
+        "counts": {
+            "announced": digest.papers_announced,
+            "matched": digest.papers_matched,
+            "shown": len(digest.entries),
+        },
+        "papers": [_paper_dict(entry) for entry in digest.entries],
+    }
+
+
+def render_json(digest: Digest, *, indent: int | None = 2) -> str:
+    """``digest`` as JSON text (UTF-8 friendly, ``<>&`` escaped; ends with a newline)."""
+    text = json.dumps(digest_to_dict(digest), ensure_ascii=False, indent=indent)
+    return _JSON_SPECIAL.sub(lambda match: _JSON_ESCAPES[match.group()], text) + "\n"

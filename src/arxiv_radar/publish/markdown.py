@@ -1,0 +1,491 @@
+"""The README digest: one :class:`~arxiv_radar.models.Digest` as GitHub-flavoured Markdown.
+
+The layout is the old arXiv Papers Bot's README (title, statistics, ranked papers with a
+collapsible summary, configuration, schedule, how to use), rendered by the Jinja2 template
+``templates/readme.md.j2``. :func:`render_readme` also takes the owner's own template
+(``[publish] template``), which is either
+
+- a Jinja2 template, given the context below; it may ``{% extends "arxiv_radar/readme.md.j2" %}``
+  and override its blocks (``header``, ``statistics``, ``papers``, ``paper``, ``configuration``,
+  ``schedule``, ``how_to_use``, ``customization``, ``manual_trigger``, ``footer``); or
+- the old tool's ``README.template.md``: a file whose only template syntax is the placeholders
+  ``{{LAST_UPDATED}}``, ``{{PAPER_COUNT}}``, ``{{CATEGORIES}}``, ``{{KEYWORDS}}`` and
+  ``{{PAPERS_SECTION}}``. They are substituted literally (in one pass), the papers section
+  rendered by the built-in per-paper block.
+
+Everything in a digest from arXiv or an LLM is untrusted. Autoescaping is off (this is not
+HTML), but every ``{{ value }}`` a template prints goes through :func:`escape_markdown` unless
+it is :class:`~markupsafe.Markup`: text made safe already, such as a summary run through
+:func:`~arxiv_radar.summarize.sanitize.sanitize_markdown` or a validated URL. Filters for other
+places: ``md`` (the same escaping, explicitly), ``html`` (inside raw HTML such as
+``<summary>``), ``code`` (a code span), ``excerpt(n)`` (an abstract cut near ``n`` characters)
+and ``safe`` (trust a value as it is).
+
+The template context: ``digest`` (the Digest itself), ``title``, ``description`` (sanitized
+Markdown), ``base_url`` (http(s) only, or None), ``profile``, ``last_updated``
+(``YYYY-MM-DD HH:MM:SS UTC``), ``announced_on``, ``papers_announced``, ``papers_matched``,
+``papers_shown``, ``categories``, ``keywords``, ``schedule`` (in words, from
+:func:`describe_schedule`), ``cron``, ``timezone``, ``config_file``, ``papers`` (a list of
+:class:`PaperView`), ``papers_section`` (the built-in papers block) and the old placeholders'
+names in capitals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from arxiv_radar.arxiv.ids import InvalidArxivId, parse_arxiv_id
+from arxiv_radar.errors import ConfigError
+from arxiv_radar.models import Digest, DigestEntry, Summary, SummaryStatus
+from arxiv_radar.summarize.prompting import SECTION_TITLES
+from arxiv_radar.summarize.sanitize import clean_characters, sanitize_markdown
+
+__all__ = [
+    "CONFIG_FILE",
+    "DEFAULT_TEMPLATE",
+    "OLD_PLACEHOLDERS",
+    "PaperView",
+    "SummaryView",
+    "abstract_excerpt",
+    "arxiv_url",
+    "code_span",
+    "describe_schedule",
+    "escape_html",
+    "escape_markdown",
+    "render_readme",
+]
+
+DEFAULT_TEMPLATE = "arxiv_radar/readme.md.j2"
+"""The built-in template's name, for ``{% extends %}`` in an owner's template."""
+
+CONFIG_FILE = "arxiv-radar.toml"
+OLD_PLACEHOLDERS = ("LAST_UPDATED", "PAPER_COUNT", "CATEGORIES", "KEYWORDS", "PAPERS_SECTION")
+_TEMPLATE_KEY = "publish.template"
+_OLD_PLACEHOLDER = re.compile(r"\{\{(" + "|".join(OLD_PLACEHOLDERS) + r")\}\}")
+_JINJA_SYNTAX = re.compile(r"\{\{|\{%|\{#")
+
+# -- escaping ------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>&|~$]")
+_MD_LIST_NUMBER = re.compile(r"(\d{1,9})([.)])(?= |\Z)")
+_HTML_SPECIAL = frozenset("&<>\"'`[]\\*~|$")
+_SAFE_URL = re.compile(r"https?://[^\s]+\Z", re.IGNORECASE)
+
+
+def _one_line(text: object) -> str:
+    """``text`` as one line: control and bidi characters gone, whitespace runs one space."""
+    return " ".join(clean_characters(str(text)).split())
+
+
+def escape_markdown(text: object) -> Markup:
+    """``text`` as one line of Markdown that renders exactly as the text, whatever it holds.
+
+    Backslash-escapes what opens inline syntax (emphasis, code, links, raw HTML, entities,
+    tables, strikethrough, math) and a leading character that could start a block (heading,
+    quote, list, thematic break); newlines become spaces.
+    """
+    line = _MD_SPECIAL.sub(r"\\\g<0>", _one_line(text))
+    number = _MD_LIST_NUMBER.match(line)
+    if number:
+        line = f"{number[1]}\\{number[2]}{line[number.end() :]}"
+    elif line[:1] in ("#", "+", "-", "="):
+        line = "\\" + line
+    return Markup(line)
+
+
+def escape_html(text: object) -> Markup:
+    """``text`` as one line safe inside raw HTML and inside Markdown: character references
+    for HTML's specials and for the Markdown punctuation that could make a link or code."""
+    return Markup("".join(f"&#{ord(c)};" if c in _HTML_SPECIAL else c for c in _one_line(text)))
+
+
+def code_span(text: object) -> Markup:
+    """``text`` as an inline code span (a backtick run longer than any inside it)."""
+    line = _one_line(text)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", line)), default=0) + 1)
+    pad = " " if line.startswith("`") or line.endswith("`") else ""
+    return Markup(f"{fence}{pad}{line}{pad}{fence}")
+
+
+def arxiv_url(arxiv_id: str, kind: str = "abs", version: int | None = None) -> Markup:
+    """``https://arxiv.org/<kind>/<id>[v<version>]`` with ``arxiv_id`` validated; an id that
+    does not parse is percent-encoded whole, so the URL stays on arxiv.org."""
+    try:
+        base = parse_arxiv_id(arxiv_id).base
+    except InvalidArxivId:
+        base = quote(arxiv_id, safe="")
+    suffix = f"v{int(version)}" if version is not None else ""
+    return Markup(f"https://arxiv.org/{quote(kind, safe='')}/{base}{suffix}")
+
+
+def _site_url(url: str | None) -> Markup | None:
+    """An http(s) URL percent-encoded for a Markdown link destination, or None."""
+    if not url or not _SAFE_URL.match(url.strip()):
+        return None
+    return Markup(quote(url.strip(), safe=":/?#@!$&'*+,;=%~"))
+
+
+def abstract_excerpt(text: str, limit: int = 300) -> str:
+    """The start of ``text`` (whitespace collapsed), cut at a word boundary at most ``limit``
+    characters in and ended with ``...``; a hard cut when no space is near (long tokens,
+    text without spaces). Text up to ``limit`` characters is returned whole."""
+    text = _one_line(text)
+    if len(text) <= limit:
+        return text
+    head = text[: limit + 1]
+    space = head.rfind(" ")
+    cut = head[:space] if space >= limit * 0.6 else text[:limit]
+    return cut.rstrip(" ,;:([{-–—") + "..."
+
+
+# -- schedule ------------------------------------------------------------------------------
+
+_DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+_MONTHS = (
+    *("January", "February", "March", "April", "May", "June", "July", "August"),
+    *("September", "October", "November", "December"),
+)
+_DAY_ALIASES = {name[:3].lower(): number for number, name in enumerate(_DAYS)}
+_MONTH_ALIASES = {name[:3].lower(): number for number, name in enumerate(_MONTHS, start=1)}
+
+
+def describe_schedule(cron: str, timezone: str = "UTC") -> str:
+    """A cron expression in words: ``Runs at 06:30 UTC, Monday to Friday``.
+
+    Standard cron meaning (weekdays 0-7, 0 and 7 being Sunday; names such as ``mon-fri``).
+    Common forms are described; any other is given as it is: ``Runs on the cron schedule
+    "..." (UTC)``.
+    """
+    fields = cron.split()
+    fallback = f'Runs on the cron schedule "{" ".join(fields)}" ({timezone})'
+    if len(fields) != 5:
+        return fallback
+    minute, hour, day, month, weekday = fields
+    try:
+        when = _describe_time(minute, hour, timezone)
+        days = _describe_days(day, month, weekday)
+    except ValueError:
+        return fallback
+    return f"Runs {when}{days}"
+
+
+def _cron_values(field: str, low: int, high: int, aliases: dict[str, int]) -> list[int] | None:
+    """The values a cron field selects, None for ``*``; ValueError for what it cannot read."""
+    if field == "*":
+        return None
+    values: set[int] = set()
+    for part in field.lower().split(","):
+        span, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if span == "*":
+            start, end = low, high
+        elif "-" in span:
+            first, _, last = span.partition("-")
+            start, end = _cron_number(first, aliases), _cron_number(last, aliases)
+        else:
+            start = _cron_number(span, aliases)
+            end = high if step_text else start
+        if step < 1 or not low <= start <= end <= high:
+            raise ValueError(field)
+        values.update(range(start, end + 1, step))
+    return sorted(values)
+
+
+def _cron_number(text: str, aliases: dict[str, int]) -> int:
+    return aliases[text] if text in aliases else int(text)
+
+
+def _describe_time(minute: str, hour: str, timezone: str) -> str:
+    minutes = _cron_values(minute, 0, 59, {})
+    hours = _cron_values(hour, 0, 23, {})
+    zone = " UTC" if timezone == "UTC" else f" ({timezone} time)"
+    if hours is None:
+        if minutes is None:
+            return "every minute"
+        step = minutes[1] - minutes[0] if len(minutes) > 1 else 0
+        if minutes == list(range(0, 60, step or 60)) and step:
+            return f"every {step} minutes"
+        return f"every hour at minute {_join(str(m) for m in minutes)}"
+    if minutes is None:
+        raise ValueError(minute)
+    times = [f"{h:02d}:{m:02d}" for h in hours for m in minutes]
+    if len(times) > 6:
+        raise ValueError(hour)
+    return f"at {_join(times)}{zone}"
+
+
+def _describe_days(day: str, month: str, weekday: str) -> str:
+    days = _cron_values(day, 1, 31, {})
+    months = _cron_values(month, 1, 12, _MONTH_ALIASES)
+    weekdays = _cron_values(weekday, 0, 7, _DAY_ALIASES)
+    if days is not None and weekdays is not None:
+        raise ValueError(weekday)  # cron's "either" rule: say it as it is
+    in_months = f" in {_join(_MONTHS[m - 1] for m in months)}" if months else ""
+    if days is not None:
+        plural = "s" if len(days) > 1 else ""
+        return f", on day{plural} {_join(str(d) for d in days)} of the month{in_months}"
+    week = sorted({d % 7 for d in weekdays or range(7)}, key=lambda d: (d - 1) % 7)
+    if len(week) == 7:
+        return f", every day{in_months}"
+    order = [(d - 1) % 7 for d in week]
+    if len(week) >= 3 and order == list(range(order[0], order[0] + len(week))):
+        return f", {_DAYS[week[0]]} to {_DAYS[week[-1]]}{in_months}"
+    return f", on {_join(_DAYS[d] for d in week)}{in_months}"
+
+
+def _join(words: Iterable[str]) -> str:
+    items = list(words)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+# -- what the template sees ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryView:
+    """A paper's summary as the README shows it. ``markdown`` is sanitized and closed;
+    ``missing`` names the sections an incomplete summary lacks and ``note`` says so in words
+    (empty for a complete one)."""
+
+    model: str
+    extractive: bool
+    incomplete: bool
+    missing: tuple[str, ...]
+    note: str
+    markdown: Markup
+    summary: Summary
+
+
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    """One ranked paper as the README shows it. Text fields are raw (the template escapes
+    them); ``url`` is validated; ``score`` has one decimal; ``abstract`` is the excerpt."""
+
+    rank: int
+    title: str
+    url: Markup
+    authors: tuple[str, ...]
+    category: str
+    published: str
+    score: str
+    announce_type: str
+    arxiv_id: str
+    versioned_id: str
+    abstract: str
+    summary: SummaryView | None
+    entry: DigestEntry
+
+
+def _paper_view(entry: DigestEntry, digest: Digest, abstract_chars: int) -> PaperView:
+    ranked = entry.ranked
+    paper = ranked.paper
+    category = paper.primary_category or next(iter(paper.categories), "unknown")
+    return PaperView(
+        rank=ranked.rank,
+        title=_one_line(paper.title) or paper.arxiv_id,
+        url=arxiv_url(paper.arxiv_id),
+        authors=tuple(_one_line(author) for author in paper.authors),
+        category=category,
+        published=digest.announced_on.isoformat(),
+        score=f"{ranked.score:.1f}",
+        announce_type=ranked.announce_type.value,
+        arxiv_id=paper.arxiv_id,
+        versioned_id=paper.versioned_id,
+        abstract=abstract_excerpt(paper.abstract, abstract_chars),
+        summary=_summary_view(entry.summary),
+        entry=entry,
+    )
+
+
+def _summary_view(summary: Summary | None) -> SummaryView | None:
+    if summary is None or summary.status == SummaryStatus.FAILED:
+        return None
+    titles = SECTION_TITLES.get(summary.key.language, SECTION_TITLES["en"])
+    incomplete = summary.status == SummaryStatus.INCOMPLETE
+    missing = (
+        tuple(titles[n - 1] for n in summary.missing_sections if 1 <= n <= 4) if incomplete else ()
+    )
+    if missing:
+        note = f"missing section{'s' if len(missing) > 1 else ''} {'; '.join(missing)}"
+    else:
+        note = "some sections are missing" if incomplete else ""
+    return SummaryView(
+        model=_one_line(summary.model),
+        extractive=summary.extractive,
+        incomplete=incomplete,
+        missing=missing,
+        note=note,
+        markdown=_contained_markdown(summary.markdown),
+        summary=summary,
+    )
+
+
+_END = "arxiv-radar-end-of-summary"
+
+
+@cache
+def _block_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table")
+
+
+def _contained_markdown(text: str) -> Markup:
+    """Sanitized summary Markdown that ends where it should: a code fence left open (an
+    answer cut short) is closed, so it cannot swallow ``</details>`` and the papers below."""
+    markdown = sanitize_markdown(text).strip("\n")
+    for _ in range(3):
+        tokens = _block_parser().parse(f"{markdown}\n\n{_END}\n")
+        opener, last = tokens[-3:-1] if len(tokens) >= 3 else (None, None)
+        if opener and last and opener.level == 0 and last.content == _END:
+            return Markup(markdown)  # the line after the summary is a paragraph of its own
+        fences = [token for token in tokens if token.type == "fence"]
+        if not fences:
+            break
+        markdown = f"{markdown}\n{fences[-1].markup}"
+    return escape_markdown(markdown)
+
+
+def _context(digest: Digest, abstract_chars: int) -> dict[str, Any]:
+    generated = digest.generated_at
+    if generated.tzinfo is None:
+        generated = generated.replace(tzinfo=dt.UTC)
+    last_updated = generated.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    papers = [_paper_view(entry, digest, abstract_chars) for entry in digest.entries]
+    context: dict[str, Any] = {
+        "digest": digest,
+        "title": _one_line(digest.title),
+        "description": _contained_markdown(digest.description),
+        "base_url": _site_url(digest.base_url),
+        "profile": digest.profile,
+        "last_updated": last_updated,
+        "announced_on": digest.announced_on.isoformat(),
+        "papers_announced": digest.papers_announced,
+        "papers_matched": digest.papers_matched,
+        "papers_shown": len(papers),
+        "categories": list(digest.categories),
+        "keywords": list(digest.keywords),
+        "schedule": describe_schedule(digest.schedule, digest.timezone) if digest.schedule else "",
+        "cron": digest.schedule,
+        "timezone": digest.timezone,
+        "config_file": CONFIG_FILE,
+        "papers": papers,
+    }
+    return context
+
+
+def _add_placeholders(context: dict[str, Any], papers_section: Markup) -> None:
+    context["papers_section"] = papers_section
+    context["LAST_UPDATED"] = context["last_updated"]
+    context["PAPER_COUNT"] = context["papers_shown"]
+    context["CATEGORIES"] = escape_markdown(", ".join(context["categories"]))
+    context["KEYWORDS"] = escape_markdown(", ".join(context["keywords"]))
+    context["PAPERS_SECTION"] = papers_section
+
+
+# -- rendering -----------------------------------------------------------------------------
+
+
+def _finalize(value: object) -> str:
+    """What ``{{ value }}`` prints: Markup as it is, None as nothing, the rest escaped."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return str(value)
+    return str(escape_markdown(value))
+
+
+def _environment(directory: Path | None = None) -> SandboxedEnvironment:
+    package = jinja2.PackageLoader("arxiv_radar.publish", "templates")
+    loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"arxiv_radar": package})]
+    if directory is not None:
+        loaders.insert(0, jinja2.FileSystemLoader(directory))
+    env = SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=False,  # Markdown, not HTML: _finalize escapes instead
+        finalize=_finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        md=escape_markdown,
+        html=escape_html,
+        code=code_span,
+        excerpt=lambda text, limit=300: abstract_excerpt(str(text), int(limit)),
+    )
+    return env
+
+
+@cache
+def _default_environment() -> SandboxedEnvironment:
+    return _environment()
+
+
+def _papers_section(env: jinja2.Environment, context: dict[str, Any]) -> Markup:
+    template = env.get_template(DEFAULT_TEMPLATE)
+    block = template.blocks["papers"]
+    return Markup("".join(block(template.new_context(context))).strip("\n"))
+
+
+def render_readme(
+    digest: Digest, *, template: str | Path | None = None, abstract_chars: int = 300
+) -> str:
+    """The README.md of ``digest``: the built-in template, or the owner's ``template`` file
+    (a Jinja2 template or an old-style ``README.template.md``; see the module docstring).
+
+    Raises :class:`~arxiv_radar.errors.ConfigError` naming the file when ``template`` is
+    missing, unreadable, has a syntax error or fails to render.
+    """
+    context = _context(digest, abstract_chars)
+    if template is None:
+        env = _default_environment()
+        _add_placeholders(context, _papers_section(env, context))
+        return env.get_template(DEFAULT_TEMPLATE).render(context)
+    path = Path(template)
+    text = _read_template(path)
+    env = _environment(path.parent)
+    _add_placeholders(context, _papers_section(_default_environment(), context))
+    if _OLD_PLACEHOLDER.search(text) and not _JINJA_SYNTAX.search(_OLD_PLACEHOLDER.sub("", text)):
+        return _OLD_PLACEHOLDER.sub(lambda match: str(context[match[1]]), text)
+    try:
+        return env.get_template(path.name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = "" if exc.name in (None, path.name) else f" in '{exc.name}'"
+        message = f"syntax error{where} on line {exc.lineno}: {exc.message}"
+        raise _template_error(path, message) from None
+    except jinja2.TemplateNotFound as exc:
+        message = f"it refers to a template that does not exist: {exc.name}"
+        raise _template_error(path, message) from None
+    except jinja2.UndefinedError as exc:
+        raise _template_error(path, f"it uses an undefined value ({exc.message})") from exc
+    except Exception as exc:  # the owner's template code: any failure is a config error
+        raise _template_error(path, f"it failed to render: {type(exc).__name__}: {exc}") from exc
+
+
+def _read_template(path: Path) -> str:
+    if not path.exists():
+        raise _template_error(path, "template file not found")
+    if not path.is_file():
+        raise _template_error(path, "template is not a file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise _template_error(path, f"template is not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise _template_error(path, f"template cannot be read ({exc.strerror})") from None
+
+
+def _template_error(path: Path, message: str) -> ConfigError:
+    return ConfigError(message, path=str(path), key=_TEMPLATE_KEY)
