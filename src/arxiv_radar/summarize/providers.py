@@ -12,6 +12,10 @@ default model:
 - ``deepseek``: https://api.deepseek.com, DEEPSEEK_API_KEY, deepseek-chat
 - ``ollama``: http://127.0.0.1:11434/v1, no key, the configured ``model``
 - ``openai-compatible``: ``base_url`` (required), a key if named, the configured ``model``
+- ``local``: llama.cpp. With ``base_url``, a llama.cpp server (``python -m llama_cpp.server``)
+  there, called like ``openai-compatible``; without, the GGUF file ``model_path`` run in
+  process (:mod:`arxiv_radar.summarize.local`), its model name the file's stem (so summaries
+  are cached as ``local:<stem>``)
 
 ``api_key_env`` and ``model`` left at their defaults (``DASHSCOPE_API_KEY``, ``qwen-long``,
 both DashScope's) mean the preset's own variable and model. ``ollama`` and
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from arxiv_radar.config import SummaryConfig
@@ -40,6 +45,7 @@ __all__ = [
     "NO_KEY_PLACEHOLDER",
     "Preset",
     "ProviderSpec",
+    "local_spec",
     "resolve_provider",
 ]
 
@@ -94,13 +100,15 @@ PRESETS: Mapping[str, Preset] = {
 class ProviderSpec:
     """A resolved provider. ``base_url`` is None for providers that call no endpoint
     (``extractive``, and ``local`` without a server URL). ``api_key`` never appears in
-    ``repr``/``str``; ``api_key_env`` names where it came from."""
+    ``repr``/``str``; ``api_key_env`` names where it came from. ``model_path`` is the GGUF
+    file a ``local`` provider without ``base_url`` runs in process."""
 
     name: str
     base_url: str | None
     model: str
     api_key: str | None = field(default=None, repr=False)
     api_key_env: str | None = None
+    model_path: str | None = None
 
     @property
     def cache_name(self) -> str:
@@ -111,6 +119,11 @@ class ProviderSpec:
     def uses_endpoint(self) -> bool:
         """True when summaries come from an OpenAI-compatible endpoint at ``base_url``."""
         return self.base_url is not None
+
+    @property
+    def in_process(self) -> bool:
+        """True when summaries come from a model run in this process (``local``, no URL)."""
+        return self.name == "local" and self.base_url is None
 
     @property
     def supports_upload(self) -> bool:
@@ -137,6 +150,8 @@ def resolve_provider(config: SummaryConfig, env: Mapping[str, str]) -> ProviderS
         return _auto(config, env)
     if name == "extractive":
         return EXTRACTIVE
+    if name == "local" and config.base_url is None:
+        return local_spec(config)
     if name in ("dashscope", "openai", "deepseek"):
         preset = PRESETS[name]
         variable = _key_variable(config, preset)
@@ -153,7 +168,7 @@ def resolve_provider(config: SummaryConfig, env: Mapping[str, str]) -> ProviderS
     optional_variable, optional_key = _optional_key(config, env, name)
     if name == "ollama":
         return _from_preset(PRESETS[name], config, optional_key, optional_variable)
-    # "openai-compatible", and "local" (llama.cpp, served at base_url when one is given).
+    # "openai-compatible", and "local" served by a llama.cpp server at base_url.
     return ProviderSpec(name, config.base_url, config.model, optional_key, optional_variable)
 
 
@@ -178,6 +193,19 @@ def _auto(config: SummaryConfig, env: Mapping[str, str]) -> ProviderSpec:
             expected=f"base_url = the endpoint's URL, or api_key_env = one of {known}",
         )
     return ProviderSpec("openai-compatible", config.base_url, config.model, key, variable)
+
+
+def local_spec(config: SummaryConfig) -> ProviderSpec:
+    """``local`` run in process (``base_url`` is not looked at): the GGUF file
+    ``model_path``, named by its stem.
+
+    Whether the file is there and llama.cpp is installed is checked when the client is
+    built (:func:`arxiv_radar.summarize.local.LocalClient.from_spec`), which raises a
+    :class:`ConfigError` naming ``summaries.model_path``; until then ``model`` stands in.
+    """
+    if config.model_path is None:
+        return ProviderSpec("local", None, config.model)
+    return ProviderSpec("local", None, Path(config.model_path).stem, model_path=config.model_path)
 
 
 def _from_preset(
