@@ -1,164 +1,83 @@
-"""Summary calls: the wall time of a day's summaries against an endpoint with a fixed latency.
+"""Summaries: a day's calls against an endpoint with a fixed latency, then the cached re-run.
 
-    python bench/summarize.py [--jobs 30] [--concurrency 8] [--latency 1.0] [--rounds 1]
+    python bench/summarize.py [--papers 30] [--concurrency 8] [--latency 1.0]
 
-A local OpenAI-compatible server (tests/summarize/openai_server.py, a real HTTP server on
-127.0.0.1) answers every chat completion after ``--latency`` seconds. ``--jobs`` summary
-calls go through ChatClient (the openai SDK) and run_summaries with ``--concurrency``
-calls in flight. Printed: wall time, calls the server received, the most it had in flight,
-tokens. Target: wall <= 1.3 x ceil(jobs / concurrency) x latency (5.2 s for 30 jobs, 8 at a
-time, 1 s each; the old tool took 4.6-6.6 s for 15).
-
-A second run over the same papers, which the summary cache should answer without a call,
-is measured when ``main(second=...)`` is given the function that runs it (see
-:data:`SecondRun`); it passes with 0 calls.
+A local OpenAI-compatible server (tests/openai_server.py, a real HTTP server on 127.0.0.1)
+answers every chat completion after ``--latency`` seconds. ``--papers`` papers of the demo
+day go through the summarize stage (the openai SDK, ``--concurrency`` calls in flight, each
+answer parsed and stored in a SQLite store); then the same papers again, which the summary
+cache answers without a call. Printed: wall time, calls the server received, the most it had
+in flight. Targets: first run <= 1.3 x ceil(papers / concurrency) x latency (5.2 s for 30
+papers, 8 at a time, 1 s each; the old tool took 4.6-6.6 s for 15), second run 0 calls in
+under 1 s.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from arxiv_radar.arxiv.rss import parse_listing
+from arxiv_radar.config import SummaryConfig
+from arxiv_radar.demo import demo_feed_bytes
 from arxiv_radar.store import Store
-from arxiv_radar.summarize.llm import ChatClient, Completion
-from arxiv_radar.summarize.runner import Job, RunResult, run_summaries
+from arxiv_radar.summarize.llm import ChatClient
+from arxiv_radar.summarize.providers import ProviderSpec
+from arxiv_radar.summarize.stage import summarize_papers
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "summarize"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from openai_server import OpenAIServer  # noqa: E402
+from openai_server import OpenAIServer, Reply  # noqa: E402
 
-TARGET_FACTOR = 1.3
-
-
-@dataclass(frozen=True)
-class Figures:
-    label: str
-    wall: float
-    calls: int  # chat requests the server received
-    max_in_flight: int
-    result: RunResult | None = None
-
-    def show(self) -> None:
-        line = f"{self.label}: wall {self.wall:.2f} s, {self.calls} calls to the endpoint"
-        line += f", at most {self.max_in_flight} in flight"
-        if self.result is not None:
-            r = self.result
-            line += (
-                f", {r.succeeded} ok, {r.failures} failed, {r.skipped_by_budget} skipped"
-                f", tokens {r.tokens_in} in / {r.tokens_out} out"
-            )
-        print(line)
+ANSWER = (
+    "TL;DR: One line.\n\n## 1. Contributions\nA.\n\n## 2. Method\nB.\n\n"
+    "## 3. Results\nC 12%.\n\n## 4. Conclusions\nD.\n"
+)
 
 
-def make_jobs(count: int) -> list[Job]:
-    return [
-        Job(
-            id=f"2501.{i:05d}v1",
-            messages=[
-                {"role": "system", "content": "Summarize the paper in four sections."},
-                {"role": "user", "content": f"Title: paper {i}\nAbstract: " + "words " * 200},
-            ],
-        )
-        for i in range(count)
-    ]
-
-
-def first_run(server: OpenAIServer, jobs: list[Job], concurrency: int) -> Figures:
-    """Every job is a call: the LLM client and the runner against the server."""
-
-    async def scenario() -> RunResult:
-        async with ChatClient(base_url=server.base_url, model="qwen-long", max_retries=0) as client:
-
-            async def call(job: Job) -> Completion:
-                return await client.complete(job.messages)
-
-            return await run_summaries(jobs, call, concurrency=concurrency)
-
-    server.reset()
-    started = time.perf_counter()
-    result = asyncio.run(scenario())
-    wall = time.perf_counter() - started
-    return Figures("first run", wall, len(server.chat_requests), server.max_in_flight, result)
-
-
-SecondRun = Callable[[OpenAIServer, list[Job], Store], RunResult]
-"""The same papers again through the summarize stage, with its cache in the store the first
-pass filled; every summary should come from the cache, with no call to the endpoint."""
-
-
-def second_run(
-    server: OpenAIServer,
-    jobs: list[Job],
-    run: SecondRun | None = None,
-    store: Store | None = None,
-) -> Figures | None:
-    """Measure ``run`` over ``jobs`` with ``store`` (a temporary SQLite store when None).
-
-    Returns None (nothing measured) when no ``run`` is given.
-    """
-    if run is None:
-        return None
-    with tempfile.TemporaryDirectory() as folder:
-        owned = store is None
-        active = store if store is not None else Store.open(str(Path(folder) / "bench.db"))
-        try:
-            server.reset()
-            started = time.perf_counter()
-            result = run(server, jobs, active)
-            wall = time.perf_counter() - started
-        finally:
-            if owned:
-                active.close()
-    return Figures("second run", wall, len(server.chat_requests), server.max_in_flight, result)
-
-
-def warm_up(server: OpenAIServer) -> None:
-    """One call, so the SDK's one-time start-up cost is not counted in the first run."""
-    latency, server.latency = server.latency, 0.0
-    first_run(server, make_jobs(1), 1)
-    server.latency = latency
-
-
-def main(
-    argv: list[str] | None = None,
-    *,
-    second: SecondRun | None = None,
-    store: Store | None = None,
-) -> int:
-    """Run the benchmark; ``second`` (with an optional ``store``) adds the cached re-run."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=30)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--papers", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--latency", type=float, default=1.0)
-    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args(argv)
-    jobs = make_jobs(args.jobs)
-    target = TARGET_FACTOR * math.ceil(args.jobs / args.concurrency) * args.latency
-    print(
-        f"python {sys.version.split()[0]}: {args.jobs} jobs, concurrency {args.concurrency}, "
-        f"latency {args.latency:g} s; target wall <= {target:.2f} s"
+    listing = parse_listing(demo_feed_bytes())
+    papers = [entry.paper for entry in listing.entries][: args.papers]
+    config = SummaryConfig(
+        provider="openai-compatible", model="bench", concurrency=args.concurrency, language="en"
     )
-    ok = True
-    with OpenAIServer(latency=args.latency) as server:
-        warm_up(server)
-        for _ in range(args.rounds):
-            figures = first_run(server, jobs, args.concurrency)
-            figures.show()
-            ok = ok and figures.wall <= target and figures.calls == args.jobs
-            ok = ok and figures.max_in_flight <= args.concurrency
-            again = second_run(server, jobs, second, store)
-            if again is None:
-                print("second run: not measured (no second-run function given)")
-            else:
-                again.show()
-                ok = ok and again.calls == 0
+    target = 1.3 * math.ceil(len(papers) / args.concurrency) * args.latency
+    with OpenAIServer(latency=args.latency, models=("bench",)) as server:
+        server.respond(lambda request: Reply(text=ANSWER))
+        spec = ProviderSpec("openai-compatible", server.base_url, "bench")
+        with tempfile.TemporaryDirectory() as folder, Store.open(f"{folder}/b.db") as store:
+            store.ingest(listing.entries)
+            figures = []
+            for label in ("first run", "second run (cached)"):
+                sent = len(server.chat_requests)
+                began = time.perf_counter()
+                report = summarize_papers(
+                    papers,
+                    store=store,
+                    spec=spec,
+                    config=config,
+                    client=lambda: ChatClient.from_spec(spec, config),
+                )
+                wall = time.perf_counter() - began
+                calls = len(server.chat_requests) - sent
+                figures.append((wall, calls))
+                print(
+                    f"{label}: {len(papers)} papers, wall {wall:.2f} s, {calls} calls, "
+                    f"{report.cache_hits} cache hits, {report.succeeded} summarized, "
+                    f"at most {server.max_in_flight} in flight"
+                )
+    (first, first_calls), (second, second_calls) = figures
+    print(f"target: first run <= {target:.2f} s; second run 0 calls and < 1 s")
+    ok = first <= target and first_calls == len(papers) and second_calls == 0 and second < 1
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

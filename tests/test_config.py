@@ -211,6 +211,7 @@ max_retries = 0
 temperature = 0.0
 input_mode = "fulltext"
 max_input_tokens = 4000
+max_output_tokens = 800
 model_path = "models/tiny.gguf"
 
 [summaries.budget]
@@ -313,6 +314,7 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
             "temperature": 0.0,
             "input_mode": "fulltext",
             "max_input_tokens": 4000,
+            "max_output_tokens": 800,
             "model_path": "models/tiny.gguf",
             "budget": {"max_tokens": 500000, "max_cost": 2.0},
             "prices": {

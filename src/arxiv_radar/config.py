@@ -432,6 +432,7 @@ class SummaryConfig(BaseModel):
     temperature: float = Field(default=0.3, ge=0, le=2)
     input_mode: Literal["abstract", "fulltext", "upload"] = "abstract"
     max_input_tokens: int = Field(default=12000, ge=256)
+    max_output_tokens: int = Field(default=2048, ge=16, le=32768)
     model_path: NonEmpty | None = None
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     prices: dict[NonEmpty, PriceConfig] = Field(default_factory=_default_prices)

@@ -17,6 +17,7 @@ from cli_helpers import run_cli
 from openai_server import OpenAIServer, RecordedRequest, Reply
 from replay_server import ReplayServer, fixture_bytes
 from replay_server import Reply as ArxivReply
+from smollm2_helpers import SMOLLM2_ALIAS, llama_server, smollm2_or_skip
 
 MIXED = "synthetic_rss_cs.AI+cs.CL+cs.DC+cs.LG_mixed.xml"
 GOOD_ANSWER = """TL;DR: A useful paper about {title}.
@@ -260,3 +261,42 @@ def test_upload_mode_sends_the_pdf_and_deletes_it(
     messages = llm.chat_requests[0].messages
     assert messages[1]["role"] == "system" and messages[1]["content"].startswith("fileid://")
     assert len(replay.requests_to(f"/pdf/{top}")) == 1
+
+
+def _smollm2_config(folder: Path, **summaries: Any) -> None:
+    lines = ["[summaries]", 'language = "en"', "max_papers = 2", "max_output_tokens = 96"]
+    lines += [f"{key} = {json.dumps(value)}" for key, value in summaries.items()]
+    (folder / "arxiv-radar.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _check_real_answers(folder: Path, report: dict[str, Any], provider: str) -> None:
+    assert report["provider"] == provider and report["calls"] == 2
+    assert report["tokens_in"] > 200 and 0 < report["tokens_out"] <= 2 * 96
+    assert set(statuses(report)) <= {"ok", "incomplete"}  # kept either way, never dropped
+    with Store.open(str(folder / "arxiv-radar.db")) as store:
+        stored = store.latest_summaries(item["arxiv_id"] for item in report["items"])
+    assert len(stored) == 2
+    for summary in stored.values():
+        assert len(summary.markdown.split()) >= 3 and not summary.extractive
+    assert summarize(folder)["cache_hits"] == 2  # and the cache answers the second run
+
+
+def test_summarize_with_smollm2_through_a_llama_cpp_server(folder: Path) -> None:
+    model = smollm2_or_skip(server=True)
+    with llama_server(model) as base_url:
+        _smollm2_config(
+            folder,
+            provider="openai-compatible",
+            base_url=base_url,
+            model=SMOLLM2_ALIAS,
+            temperature=0.0,
+        )
+        report = summarize(folder)
+        _check_real_answers(folder, report, f"openai-compatible:{SMOLLM2_ALIAS}")
+
+
+def test_summarize_with_smollm2_in_process(folder: Path) -> None:
+    model = smollm2_or_skip()
+    _smollm2_config(folder, provider="local", model_path=str(model), max_input_tokens=1024)
+    report = summarize(folder)
+    _check_real_answers(folder, report, f"local:{model.stem}")

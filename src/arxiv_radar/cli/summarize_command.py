@@ -30,21 +30,9 @@ from arxiv_radar.errors import LLMError
 from arxiv_radar.models import Paper
 from arxiv_radar.rank.ranker import rank_day
 from arxiv_radar.store import Store
-from arxiv_radar.summarize.llm import ChatClient
-from arxiv_radar.summarize.providers import ProviderSpec, resolve_provider
-from arxiv_radar.summarize.stage import ChatLike, PaperOutcome, SummarizeReport, summarize_papers
-
-
-def model_client(ctx: Context, spec: ProviderSpec) -> Callable[[], ChatLike] | None:
-    """What builds the client that makes ``spec``'s calls (None for the extractive provider)."""
-    if spec.name == "extractive":
-        return None
-    section = ctx.config.summaries
-    if spec.uses_endpoint:
-        return lambda: ChatClient.from_spec(spec, section)
-    from arxiv_radar.summarize.local import LocalClient
-
-    return lambda: LocalClient.from_spec(spec, section)
+from arxiv_radar.summarize.providers import resolve_provider
+from arxiv_radar.summarize.service import needs_arxiv, summarize_configured
+from arxiv_radar.summarize.stage import PaperOutcome, SummarizeReport
 
 
 def run_stage(
@@ -56,42 +44,18 @@ def run_stage(
     force: bool = False,
     on_progress: Callable[[PaperOutcome], None] | None = None,
 ) -> SummarizeReport:
-    """Summarize ``papers`` with the configured provider, reading arXiv politely when the
-    input mode needs the full text or the PDF."""
-    section = ctx.config.summaries
-    spec = resolve_provider(section, env)
-    arxiv = None
-    text_source = pdf_source = None
-    if spec.name != "extractive" and section.input_mode != "abstract":
-        arxiv = build_client(ctx, store)
-        urls = ctx.config.arxiv
-        if section.input_mode == "fulltext":
-            from arxiv_radar.summarize.fulltext import fetch_fulltext
-
-            def text_source(paper: Paper) -> str:
-                return fetch_fulltext(
-                    arxiv,
-                    paper,
-                    html_url=urls.html_url,
-                    pdf_url=urls.pdf_url,
-                    max_tokens=section.max_input_tokens,
-                ).text
-
-        else:
-
-            def pdf_source(paper: Paper) -> bytes:
-                return arxiv.get(f"{urls.pdf_url.rstrip('/')}/{paper.versioned_id}").content
-
+    """Summarize ``papers`` as configured, with a polite arXiv client when the input mode
+    reads full texts or PDFs."""
+    spec = resolve_provider(ctx.config.summaries, env)
+    arxiv = build_client(ctx, store) if needs_arxiv(ctx.config, spec) else None
     try:
-        return summarize_papers(
+        return summarize_configured(
             papers,
+            config=ctx.config,
             store=store,
-            spec=spec,
-            config=section,
-            client=model_client(ctx, spec),
+            env=env,
+            arxiv=arxiv,
             force=force,
-            text_source=text_source,
-            pdf_source=pdf_source,
             on_progress=on_progress,
         )
     finally:

@@ -16,11 +16,13 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arxiv_radar.config import BudgetConfig, PriceConfig
 from arxiv_radar.errors import ArxivRadarError, ConfigError
-from arxiv_radar.summarize.llm import Completion
+
+if TYPE_CHECKING:
+    from arxiv_radar.summarize.llm import Completion
 
 __all__ = ["Budget", "Job", "JobOutcome", "OutcomeStatus", "Price", "RunResult", "run_summaries"]
 

@@ -28,20 +28,22 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from arxiv_radar.config import SummaryConfig
 from arxiv_radar.models import Paper, Summary, SummaryKey, SummaryStatus
 from arxiv_radar.store import Store
 from arxiv_radar.summarize.extractive import extractive_hash, summarize_extractive
-from arxiv_radar.summarize.llm import Completion
 from arxiv_radar.summarize.parsing import ParsedSummary, parse_summary
 from arxiv_radar.summarize.prompting import PromptTemplate, load_prompt
 from arxiv_radar.summarize.providers import ProviderSpec
 from arxiv_radar.summarize.runner import Budget, Job, JobOutcome, Price, run_summaries
 
+if TYPE_CHECKING:  # the model clients import the openai SDK: only when a model is called
+    from arxiv_radar.summarize.clients import SummaryClient
+    from arxiv_radar.summarize.llm import Completion
+
 __all__ = [
-    "ChatLike",
     "PaperOutcome",
     "SummarizeReport",
     "summarize_papers",
@@ -49,21 +51,6 @@ __all__ = [
 ]
 
 Status = Literal["cached", "ok", "incomplete", "failed", "skipped"]
-
-
-class ChatLike(Protocol):
-    """What the stage needs of a model client (:class:`~arxiv_radar.summarize.llm.ChatClient`
-    or the in-process local model)."""
-
-    model: str
-
-    async def complete(
-        self,
-        messages: list[dict[str, str]],
-        *,
-        temperature: float = ...,
-        max_tokens: int | None = ...,
-    ) -> Completion: ...
 
 
 class Uploader(Protocol):
@@ -243,7 +230,7 @@ def summarize_papers(
     store: Store,
     spec: ProviderSpec,
     config: SummaryConfig,
-    client: Callable[[], ChatLike] | None = None,
+    client: Callable[[], SummaryClient] | None = None,
     force: bool = False,
     text_source: TextSource | None = None,
     pdf_source: PdfSource | None = None,
@@ -334,7 +321,7 @@ async def _call_model(
     keys: Mapping[str, SummaryKey],
     cached: Mapping[SummaryKey, Summary],
     store: Store,
-    client: Callable[[], ChatLike],
+    client: Callable[[], SummaryClient],
     config: SummaryConfig,
     template: PromptTemplate,
     text_source: TextSource | None,
@@ -367,7 +354,7 @@ async def _run_jobs(
     keys: Mapping[str, SummaryKey],
     cached: Mapping[SummaryKey, Summary],
     store: Store,
-    client: ChatLike,
+    client: SummaryClient,
     config: SummaryConfig,
     template: PromptTemplate,
     text_source: TextSource | None,
@@ -391,13 +378,17 @@ async def _run_jobs(
     async def call(job: Job) -> Completion:
         paper, pdf = job.payload
         if pdf is None:
-            return await client.complete(job.messages, temperature=config.temperature)
+            return await client.complete(
+                job.messages, temperature=config.temperature, max_tokens=config.max_output_tokens
+            )
         uploader: Uploader = client  # type: ignore[assignment]
         file_id = await uploader.upload(pdf, f"{paper.arxiv_id}v{paper.version}.pdf")
         try:
             system, *rest = job.messages
             messages = [system, {"role": "system", "content": f"fileid://{file_id}"}, *rest]
-            return await client.complete(messages, temperature=config.temperature)
+            return await client.complete(
+                messages, temperature=config.temperature, max_tokens=config.max_output_tokens
+            )
         finally:
             await uploader.delete_file(file_id)
 
