@@ -1,0 +1,318 @@
+"""The static site: today's papers, an archive by date, in-browser search and filters.
+
+:func:`write_site` writes one :class:`~arxiv_radar.models.Digest` into a folder::
+
+    index.html                 the newest day's papers (left as it is when an older day is written)
+    data.json                  the same papers as data (schema below)
+    archive/YYYY-MM-DD.html    this day's page; earlier days' pages stay as they were
+    archive/index.html         every day that has a page, newest first
+    assets/site.css            copied from the package
+    assets/site.js             copied from the package: filters and searches the page's cards
+    assets/favicon.svg         copied from the package
+
+Papers are rendered into the HTML, so every page reads without JavaScript and from
+``file://``; the script only shows and hides cards. No CDN, no web font, no inline script:
+each page carries a Content-Security-Policy that allows scripts and styles from the site's
+own files only.
+
+Untrusted text (everything from arXiv or an LLM) is escaped by Jinja2's autoescape; a
+summary's HTML comes only from :func:`~arxiv_radar.summarize.sanitize.markdown_to_safe_html`.
+
+Every file is rendered first and then written atomically
+(:func:`~arxiv_radar.publish.files.write_atomic`: a temporary file in the same folder, then
+:func:`os.replace`), so a failed run leaves the last good files in place.
+
+``data.json`` (``schema`` is ``"arxiv-radar/site-data"``, ``version`` 1)::
+
+    {
+      "schema": "arxiv-radar/site-data", "version": 1,
+      "title": str, "profile": str, "announced_on": "YYYY-MM-DD",
+      "generated_at": ISO 8601 UTC, "papers_announced": int, "papers_matched": int,
+      "papers": [
+        {
+          "rank": int (1 is the best), "arxiv_id": str (no version), "version": int,
+          "title": str, "authors": [str], "categories": [str],
+          "primary_category": str | null,
+          "announce_type": "new" | "cross" | "replace" | "replace-cross",
+          "score": float, "abstract": str,
+          "abs_url": str, "pdf_url": str,
+          "tldr": str | null           (plain, unescaped text: escape it to show it),
+          "summary_html": str | null   (sanitized HTML: safe to insert as it is),
+          "summary_status": "ok" | "incomplete" | null,
+          "extractive": bool           (true: sentences from the abstract, not a model's text),
+          "model": str | null          (the model that wrote the summary)
+        }, ...
+      ]
+    }
+
+The fields of a paper with no summary are ``null`` (``extractive`` is ``false``).
+``<``, ``>`` and ``&`` in strings are written as ``\\u003c``, ``\\u003e``, ``\\u0026``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from arxiv_radar.models import AnnounceType, Digest, DigestEntry
+from arxiv_radar.publish.files import write_atomic
+from arxiv_radar.summarize.sanitize import markdown_to_safe_html
+
+__all__ = [
+    "DATA_SCHEMA",
+    "DATA_VERSION",
+    "SiteFiles",
+    "paper_data",
+    "pdf_url",
+    "site_data",
+    "summary_html",
+    "write_site",
+]
+
+logger = logging.getLogger(__name__)
+
+DATA_SCHEMA = "arxiv-radar/site-data"
+"""The ``schema`` value of ``data.json``; its ``version`` is :data:`DATA_VERSION`."""
+DATA_VERSION = 1
+
+ASSETS = ("site.css", "site.js", "favicon.svg")
+PDF_BASE = "https://arxiv.org/pdf/"
+ARCHIVE_PAGE = re.compile(r"(\d{4}-\d{2}-\d{2})\.html")
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+# The summary's headings start at this level: below the page's h1, h2 and each paper's h3.
+_SUMMARY_TOP_HEADING = 4
+
+
+@dataclass(frozen=True)
+class SiteFiles:
+    """What :func:`write_site` wrote, and the days the archive lists (newest first).
+
+    ``front_page`` is the day ``index.html`` and ``data.json`` were written for, or ``None``
+    when they were left as they were (a day newer than every digest given has a page).
+    """
+
+    written: tuple[Path, ...]
+    days: tuple[dt.date, ...]
+    front_page: dt.date | None
+
+
+def write_site(
+    digest: Digest,
+    folder: Path,
+    *,
+    archive: Iterable[Digest | dt.date] | None = None,
+) -> SiteFiles:
+    """Write ``digest`` as a static site into ``folder`` (created if missing).
+
+    ``archive`` names the earlier days the archive should list: their dates, or their
+    digests (whose pages are then written again). Only days that have a page in
+    ``archive/`` are listed, so no link is broken; a date without a page is logged and left
+    out. ``None`` lists every page already in ``archive/``. The digest's own day is always
+    listed. ``index.html`` and ``data.json`` show the newest day listed, and are left as
+    they are when that day's page is on disk but its digest was not given (a backfill).
+
+    Raises :class:`OSError` when a file cannot be written; files written before it stay,
+    and ``index.html``, ``data.json`` and ``archive/index.html`` are written last.
+    """
+    folder = Path(folder)
+    archive_dir = folder / "archive"
+    earlier = list(archive) if archive is not None else None
+    digests = {item.announced_on: item for item in earlier or () if isinstance(item, Digest)}
+    digests[digest.announced_on] = digest
+    if earlier is None:
+        wanted = set(_pages_on_disk(archive_dir))
+    else:
+        wanted = {item.announced_on if isinstance(item, Digest) else item for item in earlier}
+    days = sorted(wanted | set(digests), reverse=True)
+    missing = [day for day in days if day not in digests and not _page(archive_dir, day).exists()]
+    if missing:
+        logger.warning(
+            "site archive: no page for %s; left out of the list",
+            ", ".join(day.isoformat() for day in missing),
+        )
+        days = [day for day in days if day not in missing]
+    newest = digests.get(days[0])
+
+    env = _environment()
+    # Everything is rendered before anything is written: a template error writes nothing.
+    files: list[tuple[Path, bytes]] = [(folder / "assets" / name, _asset(name)) for name in ASSETS]
+    for day in sorted(digests):
+        html = _render_day(env, digests[day], root="../")
+        files.append((_page(archive_dir, day), html))
+    if newest is not None:
+        files.append((folder / "data.json", _dump_json(site_data(newest))))
+        files.append((folder / "index.html", _render_day(env, newest, root="")))
+    files.append((archive_dir / "index.html", _render_archive(env, newest or digest, days)))
+
+    for path, content in files:
+        write_atomic(path, content)
+    logger.info("site: wrote %d files to %s", len(files), folder)
+    return SiteFiles(
+        written=tuple(path for path, _ in files),
+        days=tuple(days),
+        front_page=newest.announced_on if newest else None,
+    )
+
+
+# -- data ----------------------------------------------------------------------------------
+
+
+def paper_data(entry: DigestEntry) -> dict[str, Any]:
+    """One paper of ``data.json`` (see the module docstring for the schema)."""
+    ranked, summary = entry.ranked, entry.summary
+    paper = ranked.paper
+    return {
+        "rank": ranked.rank,
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "announce_type": ranked.announce_type.value,
+        "score": ranked.score,
+        "abstract": paper.abstract,
+        "abs_url": paper.abs_url,
+        "pdf_url": pdf_url(entry),
+        "tldr": summary.tldr if summary else None,
+        "summary_html": str(summary_html(entry)) if summary else None,
+        "summary_status": summary.status.value if summary else None,
+        "extractive": bool(summary and summary.extractive),
+        "model": summary.model if summary else None,
+    }
+
+
+def site_data(digest: Digest) -> dict[str, Any]:
+    """The whole of ``data.json`` for ``digest``."""
+    return {
+        "schema": DATA_SCHEMA,
+        "version": DATA_VERSION,
+        "title": digest.title,
+        "profile": digest.profile,
+        "announced_on": digest.announced_on.isoformat(),
+        "generated_at": digest.generated_at.astimezone(dt.UTC).isoformat(),
+        "papers_announced": digest.papers_announced,
+        "papers_matched": digest.papers_matched,
+        "papers": [paper_data(entry) for entry in digest.entries],
+    }
+
+
+def pdf_url(entry: DigestEntry) -> str:
+    """The PDF of the ranked version of the paper on arXiv."""
+    return PDF_BASE + entry.ranked.paper.versioned_id
+
+
+def summary_html(entry: DigestEntry) -> Markup:
+    """The entry's summary as sanitized HTML, its headings moved below the paper's ``h3``."""
+    if entry.summary is None or not entry.summary.markdown.strip():
+        return Markup("")
+    html = markdown_to_safe_html(entry.summary.markdown)
+    levels = [int(level) for _, level in _HEADING.findall(html)]
+    if levels:
+        shift = _SUMMARY_TOP_HEADING - min(levels)
+        html = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + shift, 6)}>", html)
+    return Markup(html)  # sanitized by markdown_to_safe_html (nh3 allowlist)
+
+
+def _dump_json(data: dict[str, Any]) -> bytes:
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    # Safe even if someone pastes it into a page's <script>: no tag can open or close.
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text.encode("utf-8")
+
+
+# -- rendering -----------------------------------------------------------------------------
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("arxiv_radar.publish", "site_templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        summary_html=summary_html,
+        pdf_url=pdf_url,
+        announce_types=[kind.value for kind in AnnounceType],
+    )
+    env.filters["long_date"] = _long_date
+    return env
+
+
+def _render_day(env: Environment, digest: Digest, *, root: str) -> bytes:
+    entries = digest.entries
+    categories = sorted({c for entry in entries for c in entry.ranked.paper.categories})
+    scores = [entry.ranked.score for entry in entries]
+    html = env.get_template("day.html.j2").render(
+        digest=digest,
+        root=root,
+        current="latest" if root == "" else "day",
+        categories=categories,
+        max_score=max(scores, default=0.0),
+        generated=digest.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    return html.encode("utf-8")
+
+
+def _render_archive(env: Environment, digest: Digest, days: Sequence[dt.date]) -> bytes:
+    months: dict[str, list[dt.date]] = {}
+    for day in days:
+        months.setdefault(f"{_MONTHS[day.month - 1]} {day.year}", []).append(day)
+    html = env.get_template("archive.html.j2").render(
+        digest=digest,
+        root="../",
+        current="archive",
+        latest=days[0] if days else None,
+        day_count=len(days),
+        months=list(months.items()),
+    )
+    return html.encode("utf-8")
+
+
+def _long_date(day: dt.date) -> str:
+    """``Monday, 27 April 2026`` (English, whatever the locale)."""
+    return f"{_WEEKDAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
+
+
+# -- files ---------------------------------------------------------------------------------
+
+
+def _asset(name: str) -> bytes:
+    return resources.files("arxiv_radar.publish").joinpath("static", name).read_bytes()
+
+
+def _page(archive_dir: Path, day: dt.date) -> Path:
+    return archive_dir / f"{day.isoformat()}.html"
+
+
+def _pages_on_disk(archive_dir: Path) -> list[dt.date]:
+    days: list[dt.date] = []
+    if archive_dir.is_dir():
+        for path in archive_dir.iterdir():
+            match = ARCHIVE_PAGE.fullmatch(path.name)
+            if match:
+                try:
+                    days.append(dt.date.fromisoformat(match[1]))
+                except ValueError:
+                    continue
+    return days
