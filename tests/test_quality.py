@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -52,3 +53,17 @@ def test_cli_reference_is_generated_from_help() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_readme_starts_with_the_run_and_test_commands() -> None:
+    """The front door: install-and-run, then install-and-test, which .ci/run calls too."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```bash\n(.*?)\n```", readme, re.S)
+    assert blocks[:2] == [
+        "pip install . && arxiv-radar run",
+        'pip install -e ".[test]" && python -m pytest',
+    ]
+    assert blocks[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8").replace(
+        "python -m pip", "pip"
+    )
+    assert "arxiv-radar demo" in blocks[2]

@@ -310,3 +310,44 @@ class Digest(BaseModel):
     papers_announced: int = 0
     papers_matched: int = 0
     entries: tuple[DigestEntry, ...] = ()
+
+
+class StageReport(BaseModel):
+    """One stage of a run: how it ended, how long it took, what it counted."""
+
+    name: Literal["fetch", "rank", "summarize", "publish", "notify"]
+    status: Literal["ok", "skipped", "failed"] = "ok"
+    seconds: float = 0.0
+    counts: dict[str, int | float | str | None] = Field(default_factory=dict)
+    note: str | None = None
+
+
+class RunReport(BaseModel):
+    """What one ``arxiv-radar run`` did, saved as ``reports/run-<date>.json``.
+
+    ``status``: ``ok``; ``empty`` (no announcement: nothing new published); ``dry-run``
+    (nothing written, no model called); ``failed`` (the last good outputs were left as
+    they were; ``errors`` says why).
+    """
+
+    status: Literal["ok", "empty", "dry-run", "failed"] = "ok"
+    announced_on: dt.date | None = None
+    profile: str = "default"
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    seconds: float = 0.0
+    papers_announced: int = 0
+    papers_matched: int = 0
+    papers_shown: int = 0
+    summaries_made: int = 0
+    summary_calls: int = 0
+    summary_cache_hits: int = 0
+    summary_failures: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    currency: str | None = None
+    stages: list[StageReport] = Field(default_factory=list)
+    outputs: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)

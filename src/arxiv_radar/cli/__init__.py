@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from arxiv_radar import __version__
-from arxiv_radar.cli import ingest_commands, rank_command, summarize_command
+from arxiv_radar.cli import ingest_commands, rank_command, run_commands, summarize_command
 from arxiv_radar.cli.common import EXIT_CODES, err, out, state
 from arxiv_radar.errors import ArxivRadarError
 
@@ -28,7 +28,8 @@ app = typer.Typer(
         "you follow (one polite request to rss.arxiv.org), keeps them in a local store, "
         "fills in missed days through the export API, and ranks them against your "
         "interests with explained scores.\n\n"
-        "Start with: arxiv-radar fetch   then: arxiv-radar rank   then: arxiv-radar summarize"
+        "Start with: arxiv-radar demo   (offline, on a real announcement day)\n\n"
+        "Every day: arxiv-radar run   (fetch, rank, summarize, publish)"
     ),
     epilog=EXIT_CODES,
     no_args_is_help=True,
@@ -37,6 +38,8 @@ app = typer.Typer(
     add_completion=False,
 )
 
+app.command()(run_commands.run)
+app.command()(run_commands.demo)
 app.command()(ingest_commands.fetch)
 app.command()(ingest_commands.backfill)
 app.command()(ingest_commands.papers)

@@ -1,0 +1,262 @@
+"""``arxiv-radar run`` (the daily job) and ``arxiv-radar demo`` (the same, offline)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from arxiv_radar import pipeline
+from arxiv_radar.arxiv.http import ArxivClient
+from arxiv_radar.cli.common import (
+    ConfigOption,
+    Context,
+    DateOption,
+    DbOption,
+    DebugOption,
+    build_client,
+    err,
+    load_context,
+    out,
+    parse_date,
+    progress_bar,
+    setup_logging,
+)
+from arxiv_radar.config import Config, SummaryConfig
+from arxiv_radar.models import Digest, Paper, RunReport
+from arxiv_radar.publish.notify import NotifyResult, digest_message, notify
+from arxiv_radar.store import Store
+from arxiv_radar.summarize.service import summarize_configured
+from arxiv_radar.summarize.stage import SummarizeReport
+
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Folder to write README.md, feeds/, site/, exports/ and reports/ into "
+        "(default: publish.output, the current folder).",
+        show_default=False,
+    ),
+]
+
+
+def _summarizer(
+    config: Config, store: Store, client: ArxivClient, env: Mapping[str, str]
+) -> pipeline.Summarizer:
+    def summarize(papers: Sequence[Paper]) -> SummarizeReport:
+        with Progress(
+            TextColumn("[bold blue]summarizing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("summarizing", total=len(papers))
+            return summarize_configured(
+                papers,
+                config=config,
+                store=store,
+                env=env,
+                arxiv=client,
+                on_progress=lambda _: bar.advance(task),
+            )
+
+    return summarize
+
+
+def _notifier(config: Config) -> pipeline.Notifier:
+    def send(digest: Digest) -> NotifyResult:
+        title, body = digest_message(digest)
+        return notify(config.publish.notify, title=title, body=body)
+
+    return send
+
+
+def print_run(report: RunReport) -> None:
+    """The run's rich summary: stages, totals, outputs and warnings."""
+    table = Table(
+        title=f"arxiv-radar run: {report.announced_on or 'no announcement'} ({report.status})",
+        show_edge=False,
+    )
+    for column in ("stage", "status", "seconds", "details"):
+        table.add_column(column, overflow="fold")
+    colours = {"ok": "green", "skipped": "yellow", "failed": "red"}
+    for stage in report.stages:
+        details = ", ".join(f"{k} {v}" for k, v in stage.counts.items() if v is not None)
+        if stage.note:
+            details = f"{details}; {stage.note}" if details else stage.note
+        table.add_row(
+            stage.name,
+            f"[{colours[stage.status]}]{stage.status}[/]",
+            f"{stage.seconds:.2f}",
+            escape(details),
+        )
+    out.print(table)
+    if report.announced_on is not None and report.status != "empty":
+        cost = f", cost {report.cost:.4f} {report.currency}" if report.currency else ""
+        out.print(
+            f"{report.papers_announced} papers announced, {report.papers_matched} matched, "
+            f"{report.papers_shown} shown; summaries: {report.summary_calls} calls, "
+            f"{report.summary_cache_hits} cached, {report.summary_failures} failed; "
+            f"tokens {report.tokens_in:,} in / {report.tokens_out:,} out{cost}; "
+            f"{report.seconds:.1f} s"
+        )
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
+
+
+def _execute(
+    ctx: Context,
+    options: pipeline.RunOptions,
+    *,
+    summaries: bool,
+    transport: httpx.BaseTransport | None = None,
+) -> RunReport:
+    config = ctx.config
+    with Store.open(ctx.store_url) as store:
+        if transport is None:
+            client = build_client(ctx, store)
+        else:
+            client = ArxivClient(min_interval=0, transport=transport, cache=store)
+        try:
+            wanted = summaries and config.summaries.enabled
+            with progress_bar("fetching") as progress:
+                report = pipeline.run(
+                    config,
+                    store,
+                    client,
+                    options,
+                    summarize=_summarizer(config, store, client, os.environ) if wanted else None,
+                    notify=_notifier(config) if config.publish.notify else None,
+                    progress=progress,
+                )
+        finally:
+            client.close()
+    return report
+
+
+def run(
+    date: DateOption = None,
+    output: OutputOption = None,
+    no_summaries: Annotated[
+        bool, typer.Option("--no-summaries", help="Publish without making summaries.")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Fetch and rank, then show what would be published: no model is called "
+            "and no output is written.",
+        ),
+    ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", "-p", help="Profile whose ranking is published."),
+    ] = None,
+    no_catch_up: Annotated[
+        bool,
+        typer.Option("--no-catch-up", help="Do not fill in missed days through the API."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """The daily job: fetch, rank, summarize and publish one announcement day.
+
+    Reads today's listing of your categories (one polite request to rss.arxiv.org; missed
+    days are filled in through the export API), ranks the papers for the profile, summarizes
+    the top summaries.max_papers (cached: a paper is never paid for twice) and writes, under
+    --output:
+
+      README.md, feeds/rss.xml, feeds/atom.xml, feeds/feed.json, feeds/<category>.xml,
+      site/index.html, site/archive/<date>.html, exports/digest.bib, exports/digest.json,
+      reports/run-<date>.json
+
+    Everything is written atomically: a failed run leaves the last good outputs in place and
+    exits non-zero. A weekend or arXiv holiday publishes nothing and exits 0. Two runs on
+    one store never overlap (the second stops at once, exit 4).
+
+    Examples:
+
+      arxiv-radar run
+
+      arxiv-radar run --date 2026-04-27 --output site-repo
+
+      DASHSCOPE_API_KEY=sk-... arxiv-radar run --no-catch-up
+
+      arxiv-radar run --dry-run
+    """
+    ctx = load_context(config, db, debug)
+    options = pipeline.RunOptions(
+        output=output or Path(ctx.config.publish.output),
+        day=parse_date(date),
+        profile=profile,
+        summaries=not no_summaries,
+        dry_run=dry_run,
+        catch_up=not no_catch_up,
+    )
+    report = _execute(ctx, options, summaries=not no_summaries)
+    if as_json:
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        return
+    print_run(report)
+    if report.status == "empty":
+        out.print("Nothing new to publish today; the last digest stays as it is.")
+    elif report.status == "dry-run":
+        out.print("Dry run: these files would be written:")
+        for path in report.outputs:
+            out.print(f"  {escape(path)}")
+    else:
+        out.print(f"Published to [bold]{escape(str(options.output))}[/].")
+
+
+def demo(
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Folder for the demo's store and outputs."),
+    ] = Path("arxiv-radar-demo"),
+    debug: DebugOption = False,
+) -> None:
+    """Run the whole pipeline offline on a real announcement day shipped with arxiv-radar.
+
+    The day is Monday 27 April 2026 of cs.AI, cs.CL, cs.DC and cs.LG (207 papers of real
+    arXiv metadata, all four announce types) in rss.arxiv.org's exact format, read by the
+    normal ingestion code through a local transport: no network, no API key. Papers are
+    ranked with the default keywords and the top ones get extractive summaries (sentences
+    from the abstract). Writes README.md, feeds, the site and exports into --output.
+
+    Example:
+
+      arxiv-radar demo && python -m http.server -d arxiv-radar-demo/site
+    """
+    from arxiv_radar.demo import DEMO_NOW, demo_transport
+
+    setup_logging(debug)
+    output.mkdir(parents=True, exist_ok=True)
+    config = Config(summaries=SummaryConfig(provider="extractive"))
+    ctx = Context(config=config, store_url=str(output / "arxiv-radar.db"))
+    options = pipeline.RunOptions(output=output, catch_up=False, now=DEMO_NOW)
+    report = _execute(ctx, options, summaries=True, transport=demo_transport())
+    print_run(report)
+    site = output / "site" / "index.html"
+    out.print(
+        "\n[bold]Open these:[/]\n"
+        f"  the digest   {escape(str(output / 'README.md'))}\n"
+        f"  the site     {escape(str(site))}  (or: python -m http.server -d "
+        f"{escape(str(output / 'site'))})\n"
+        f"  the feeds    {escape(str(output / 'feeds'))}/rss.xml, atom.xml, feed.json\n"
+        f"  the exports  {escape(str(output / 'exports'))}/digest.bib, digest.json\n"
+        f"  the report   {escape(str(output / 'reports'))}/"
+    )
