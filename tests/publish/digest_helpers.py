@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from arxiv_radar.arxiv.rss import parse_listing
@@ -125,3 +126,14 @@ def xss_digest(config: Config | None = None) -> Digest:
         summaries=summaries,
         generated_at=GENERATED_AT,
     )
+
+
+def check_golden(path: Path, content: str | bytes) -> None:
+    """Compare ``content`` with the golden file ``path``; ``ARXIV_RADAR_UPDATE_GOLDEN=1``
+    rewrites it instead (review the diff before committing it)."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if os.environ.get("ARXIV_RADAR_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    assert path.is_file(), f"no golden {path.name}: run with ARXIV_RADAR_UPDATE_GOLDEN=1"
+    assert data == path.read_bytes(), f"{path.name} differs (ARXIV_RADAR_UPDATE_GOLDEN=1 to accept)"

@@ -1,7 +1,7 @@
 """RSS, Atom and JSON Feed output: parsed by feedparser and by a real reader (newsboat).
 
 Golden files in ``golden_feeds/`` hold the feeds of :func:`sample_digest` with a base URL;
-after an intended change, rewrite them with ``ARXIV_RADAR_UPDATE_GOLDENS=1 pytest
+after an intended change, rewrite them with ``ARXIV_RADAR_UPDATE_GOLDEN=1 pytest
 tests/publish/test_feeds.py`` and review the diff.
 
 The newsboat test is skipped when newsboat is not installed (``apt-get install newsboat``),
@@ -107,10 +107,10 @@ def _html_text(fragment: str) -> str:
 def test_feeds_match_their_golden_files(name: str) -> None:
     rendered = _renderings(_digest())[name]
     golden = GOLDEN / name
-    if os.environ.get("ARXIV_RADAR_UPDATE_GOLDENS") == "1":
+    if os.environ.get("ARXIV_RADAR_UPDATE_GOLDEN") == "1":
         golden.parent.mkdir(exist_ok=True)
         golden.write_bytes(rendered)
-    assert golden.exists(), f"{golden} is missing: run with ARXIV_RADAR_UPDATE_GOLDENS=1"
+    assert golden.exists(), f"{golden} is missing: run with ARXIV_RADAR_UPDATE_GOLDEN=1"
     assert rendered == golden.read_bytes(), f"{name} differs from its golden file"
 
 

@@ -313,7 +313,9 @@ def _summary_view(summary: Summary | None) -> SummaryView | None:
     if summary is None or summary.status == SummaryStatus.FAILED:
         return None
     titles = SECTION_TITLES.get(summary.key.language, SECTION_TITLES["en"])
-    incomplete = summary.status == SummaryStatus.INCOMPLETE
+    # An extractive summary leaves out the sections the abstract has nothing for, by design:
+    # that is no fault to flag (its label already says what it is).
+    incomplete = summary.status == SummaryStatus.INCOMPLETE and not summary.extractive
     missing = (
         tuple(titles[n - 1] for n in summary.missing_sections if 1 <= n <= 4) if incomplete else ()
     )
