@@ -300,3 +300,34 @@ def test_summarize_with_smollm2_in_process(folder: Path) -> None:
     _smollm2_config(folder, provider="local", model_path=str(model), max_input_tokens=1024)
     report = summarize(folder)
     _check_real_answers(folder, report, f"local:{model.stem}")
+
+
+FULLTEXT_HTML = Path(__file__).resolve().parents[1] / "fixtures" / "fulltext" / "2405.01234v2.html"
+
+
+def test_fulltext_mode_reads_the_html_through_the_polite_client(
+    folder: Path, llm: OpenAIServer, replay: ReplayServer
+) -> None:
+    ranked = json.loads(run_cli("rank", "--json", cwd=folder).stdout)
+    top = f"{ranked[0]['arxiv_id']}v{ranked[0]['version']}"
+    replay.add(
+        f"/html/{top}",
+        ArxivReply(body=FULLTEXT_HTML.read_bytes(), content_type="text/html; charset=utf-8"),
+    )
+    configure(folder, llm, max_papers=1, input_mode="fulltext", language="en")
+    report = summarize(
+        folder,
+        ARXIV_RADAR_HTML_URL=replay.url("/html"),
+        ARXIV_RADAR_PDF_URL=replay.url("/pdf"),
+        ARXIV_RADAR_MIN_INTERVAL="0.05",
+        ARXIV_RADAR_RSS_URL=replay.url("/rss"),
+        ARXIV_RADAR_API_URL=replay.url("/api/query"),
+        ARXIV_RADAR_OAI_URL=replay.url("/oai"),
+    )
+    assert statuses(report) == ["ok"] and report["input_mode"] == "fulltext"
+    fetched = replay.requests_to(f"/html/{top}")
+    assert len(fetched) == 1 and "arxiv-radar" in (fetched[0].header("User-Agent") or "")
+    user = llm.chat_requests[0].last_user_message
+    inside = user.split("\n<<<PAPER\n")[1].split("\nPAPER>>>")[0]
+    assert "Fine-tuning large language models is expensive." in inside
+    assert "a sparse router over low-rank adapters" in inside
