@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from pathlib import Path
 
@@ -25,10 +24,9 @@ from arxiv_radar.publish.exports import (
 )
 from arxiv_radar.summarize.sanitize import clean_characters
 
-from digest_helpers import XSS_PAYLOADS, sample_digest, xss_digest
+from digest_helpers import XSS_PAYLOADS, check_golden, sample_digest, xss_digest
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-UPDATE = os.environ.get("ARXIV_RADAR_UPDATE_GOLDEN") == "1"
 
 _UNESCAPE = {
     r"\textbackslash{}": "\\",
@@ -44,13 +42,7 @@ _ESCAPED = re.compile("|".join(re.escape(key) for key in sorted(_UNESCAPE, key=l
 
 
 def assert_golden(name: str, text: str) -> None:
-    """Compare with ``golden/<name>``; ``ARXIV_RADAR_UPDATE_GOLDEN=1`` rewrites it."""
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-    expected = path.read_text(encoding="utf-8")
-    assert text == expected, f"{name} differs (ARXIV_RADAR_UPDATE_GOLDEN=1 to accept)"
+    check_golden(GOLDEN / name, text)
 
 
 def latex_text(value: str) -> str:

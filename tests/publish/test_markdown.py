@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,11 +28,10 @@ from arxiv_radar.publish.markdown import (
 )
 from arxiv_radar.summarize.sanitize import clean_characters
 
-from digest_helpers import sample_digest, xss_digest
+from digest_helpers import check_golden, sample_digest, xss_digest
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
-UPDATE = os.environ.get("ARXIV_RADAR_UPDATE_GOLDEN") == "1"
 
 SECTIONS = [
     "📊 Statistics",
@@ -67,13 +65,7 @@ PAPER_BLOCK = re.compile(
 
 
 def assert_golden(name: str, text: str) -> None:
-    """Compare with ``golden/<name>``; ``ARXIV_RADAR_UPDATE_GOLDEN=1`` rewrites it."""
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-    expected = path.read_text(encoding="utf-8")
-    assert text == expected, f"{name} differs (ARXIV_RADAR_UPDATE_GOLDEN=1 to accept)"
+    check_golden(GOLDEN / name, text)
 
 
 def md_html(text: str) -> str:

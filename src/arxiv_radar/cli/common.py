@@ -129,3 +129,20 @@ def progress_bar(label: str) -> Iterator[Callable[[str, int, int | None], None]]
             bar.update(task, description=description, completed=done, total=total)
 
         yield update
+
+
+@contextmanager
+def count_bar(label: str, total: int) -> Iterator[Callable[[object], None]]:
+    """A rich progress bar of ``total`` items; call what it yields once per item done
+    (with anything: an outcome, say). stderr, TTY only."""
+    with Progress(
+        TextColumn(f"[bold blue]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda _item: bar.advance(task)

@@ -11,7 +11,6 @@ from typing import Annotated
 import httpx
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from arxiv_radar import pipeline
@@ -23,6 +22,7 @@ from arxiv_radar.cli.common import (
     DbOption,
     DebugOption,
     build_client,
+    count_bar,
     err,
     load_context,
     out,
@@ -53,23 +53,14 @@ def _summarizer(
     config: Config, store: Store, client: ArxivClient, env: Mapping[str, str]
 ) -> pipeline.Summarizer:
     def summarize(papers: Sequence[Paper]) -> SummarizeReport:
-        with Progress(
-            TextColumn("[bold blue]summarizing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as bar:
-            task = bar.add_task("summarizing", total=len(papers))
+        with count_bar("summarizing", len(papers)) as advance:
             return summarize_configured(
                 papers,
                 config=config,
                 store=store,
                 env=env,
                 arxiv=client,
-                on_progress=lambda _: bar.advance(task),
+                on_progress=advance,
             )
 
     return summarize

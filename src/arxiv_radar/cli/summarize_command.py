@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from arxiv_radar.cli.common import (
@@ -20,6 +19,7 @@ from arxiv_radar.cli.common import (
     DbOption,
     DebugOption,
     build_client,
+    count_bar,
     err,
     load_context,
     out,
@@ -168,23 +168,14 @@ def summarize(
             else:
                 err.print(message)
             return
-        with Progress(
-            TextColumn("[bold blue]summarizing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as bar:
-            task = bar.add_task("summarizing", total=len(papers))
+        with count_bar("summarizing", len(papers)) as advance:
             report = run_stage(
                 ctx,
                 store,
                 papers,
                 env=os.environ,
                 force=force,
-                on_progress=lambda _: bar.advance(task),
+                on_progress=advance,
             )
     if as_json:
         payload = {"day": str(ranking.day), "profile": name, **report.as_dict()}

@@ -37,9 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -52,6 +50,7 @@ from feedgen.util import xml_elem  # type: ignore[import-untyped]
 from arxiv_radar.arxiv.calendar import ET
 from arxiv_radar.arxiv.taxonomy import category_name
 from arxiv_radar.models import Digest, DigestEntry, Paper, Summary, SummaryStatus
+from arxiv_radar.publish.files import write_atomic
 from arxiv_radar.summarize.sanitize import clean_characters, markdown_to_safe_html
 
 __all__ = [
@@ -155,7 +154,7 @@ def write_feeds(digest: Digest, folder: Path) -> list[Path]:
         for cat in dict.fromkeys(digest.categories)
     ]
     folder.mkdir(parents=True, exist_ok=True)
-    return [_write_atomically(folder / name, data) for name, data in outputs]
+    return [write_atomic(folder / name, data) for name, data in outputs]
 
 
 def category_file(category: str) -> str:
@@ -498,22 +497,3 @@ def _announced_at(digest: Digest) -> dt.datetime:
 
 def _utc(moment: dt.datetime) -> dt.datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
-
-
-# -- writing ---------------------------------------------------------------------------------
-
-
-def _write_atomically(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file next to ``path``, then move it over ``path``."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
