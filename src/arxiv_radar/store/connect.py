@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -76,10 +77,19 @@ def mask_url_text(text: str) -> str:
     return f"{scheme}://{user}{':***' if colon else ''}{at}{host}"
 
 
-def build_engine(target: Target) -> Engine:
-    """An engine for ``target`` (nothing is connected yet)."""
+def build_engine(target: Target, *, read_only: bool = False) -> Engine:
+    """An engine for ``target`` (nothing is connected yet).
+
+    ``read_only``: no write can happen. A SQLite file is opened ``mode=ro&immutable=1``, so
+    that nothing, not even a WAL or journal file, is created beside it (a read-only file
+    system such as Vercel's); PostgreSQL sessions are ``default_transaction_read_only``.
+    """
     if target.is_sqlite:
         _check_sqlite_path(target)
+        if read_only and not target.is_memory and not Path(str(target.url.database)).is_file():
+            raise StoreError(
+                f"cannot open the SQLite database {target.display} read-only: no such file"
+            )
     kwargs: dict[str, Any] = {}
     connect_args: dict[str, Any] = {}
     if target.is_memory:
@@ -91,6 +101,11 @@ def build_engine(target: Target) -> Engine:
         connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
     elif is_postgresql and "connect_timeout" not in target.url.query:
         connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+    if read_only and is_postgresql:
+        connect_args["options"] = "-c default_transaction_read_only=on"
+    if read_only and target.is_sqlite and not target.is_memory:
+        uri = f"file:{quote(str(target.url.database))}?mode=ro&immutable=1"
+        kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
     try:
         engine = create_engine(target.url, connect_args=connect_args, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
@@ -102,7 +117,7 @@ def build_engine(target: Target) -> Engine:
     except (ArgumentError, TypeError) as exc:
         raise StoreError(f"cannot use the database {target.display}: {exc}") from exc
     if target.is_sqlite:
-        _configure_sqlite(engine, memory=target.is_memory)
+        _configure_sqlite(engine, memory=target.is_memory, read_only=read_only)
     return engine
 
 
@@ -119,7 +134,7 @@ def _check_sqlite_path(target: Target) -> None:
         )
 
 
-def _configure_sqlite(engine: Engine, *, memory: bool) -> None:
+def _configure_sqlite(engine: Engine, *, memory: bool, read_only: bool = False) -> None:
     """WAL, foreign keys and a busy timeout on every connection; real transactions."""
 
     @event.listens_for(engine, "connect")
@@ -131,7 +146,7 @@ def _configure_sqlite(engine: Engine, *, memory: bool) -> None:
         try:
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            if not memory:
+            if not memory and not read_only:
                 cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute("PRAGMA synchronous = NORMAL")
         finally:

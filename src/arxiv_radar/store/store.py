@@ -79,22 +79,35 @@ class Store:
     # -- lifecycle --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Self:
+    def open(cls, url: str, *, migrate: bool = True, read_only: bool = False) -> Self:
         """Open the store at a SQLite path (or ``:memory:``) or a SQLAlchemy URL.
 
         With ``migrate`` (the default) pending schema migrations run first; a database written
         by a newer arxiv-radar is refused. Without it the schema is left as it is.
+        ``read_only`` opens it so that nothing can be written, not even beside a SQLite file
+        (for a read-only file system); its schema must then be current already.
         """
         target = resolve(url)
-        store = cls(build_engine(target), target)
+        store = cls(build_engine(target, read_only=read_only), target)
         try:
             store.ping()
-            if migrate:
+            if read_only:
+                store._require_current()
+            elif migrate:
                 store._migrate()
         except BaseException:
             store.close()
             raise
         return store
+
+    def _require_current(self) -> None:
+        revision = self.schema_revision()
+        if revision != migrate.head_revision():
+            raise StoreError(
+                f"the store {self.url_for_display} is at schema {revision or 'none'}, not "
+                f"{migrate.head_revision()}: open it once with write access (any arxiv-radar "
+                "command does it) before serving it read-only"
+            )
 
     def close(self) -> None:
         if self._engine is not None:
