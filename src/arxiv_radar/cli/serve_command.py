@@ -1,0 +1,174 @@
+"""``arxiv-radar serve``: the feed server on uvicorn, with an optional built-in scheduler."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.markup import escape
+
+from arxiv_radar.cli.common import (
+    ConfigOption,
+    DbOption,
+    DebugOption,
+    err,
+    load_context,
+    out,
+)
+from arxiv_radar.config import Config
+from arxiv_radar.errors import ConfigError, UsageError
+from arxiv_radar.scheduler import DailyScheduler, RunController, pipeline_runner
+from arxiv_radar.server.admin import ADMIN_TOKEN_ENV
+from arxiv_radar.server.app import SERVE_ENV, create_app
+from arxiv_radar.store import Store
+from arxiv_radar.summarize.providers import resolve_provider
+
+CONFIG_SCHEDULE = "config"
+
+
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="Port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", "-w", min=1, max=64, help="Server processes (one per CPU core is good)."
+        ),
+    ] = 1,
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            "--schedule",
+            help='Also run the daily job in this process on a cron schedule: "30 6 * * 1-5" '
+            '(Monday to Friday at 06:30; cron\'s weekdays, 0 or 7 = Sunday), or "config" '
+            "for publish.schedule.",
+            show_default=False,
+        ),
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            help="Time zone of --schedule (default: publish.timezone).",
+            show_default=False,
+        ),
+    ] = None,
+    read_only: Annotated[
+        bool,
+        typer.Option("--read-only", help="Never write to the store: no /admin, no --schedule."),
+    ] = False,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log every request (off: faster).")
+    ] = False,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Serve the feeds, the latest digest page and a JSON API from the store.
+
+    Routes: / (the latest digest), /rss, /atom, /feed.json, /rss/<category>, /api/papers,
+    /api/papers/<id>, /api/runs, /health, /docs (OpenAPI). Feeds and /api/papers take
+    ?min_score=, ?type=, ?q= and ?limit=. Responses come from the store only (never arXiv
+    or a model), with ETag, Last-Modified and gzip.
+
+    With ARXIV_RADAR_ADMIN_TOKEN set, POST /admin/refresh (Authorization: Bearer <token>)
+    starts the daily run in the background. --schedule runs it on a cron schedule inside
+    the server; a day without an announcement publishes nothing.
+
+    Examples:
+
+      arxiv-radar serve
+
+      arxiv-radar serve --host 0.0.0.0 --port 8080 --workers 2
+
+      arxiv-radar serve --schedule "30 6 * * 1-5" --timezone Europe/Berlin
+
+      ARXIV_RADAR_ADMIN_TOKEN=$(openssl rand -hex 32) arxiv-radar serve --schedule config
+    """
+    ctx = load_context(config, db, debug)
+    for name in ("arxiv_radar.scheduler", "arxiv_radar.server"):
+        logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.INFO)
+    expression = None
+    if schedule is not None:
+        if read_only:
+            raise UsageError("--schedule runs the daily job, which writes: not with --read-only")
+        expression = ctx.config.publish.schedule if schedule == CONFIG_SCHEDULE else schedule
+    zone = timezone or ctx.config.publish.timezone
+    admin = bool(os.environ.get(ADMIN_TOKEN_ENV, "").strip()) and not read_only
+    # Open (and migrate) the store once here, so a wrong --db fails now, plainly.
+    Store.open(ctx.store_url, migrate=not read_only).close()
+    if expression is not None or admin:
+        _warn_if_runs_will_fail(ctx.config)
+
+    controller = None
+    scheduler = None
+    if expression is not None:
+        controller = RunController(pipeline_runner(ctx.config, ctx.store_url), label="run")
+        scheduler = DailyScheduler(controller, expression, zone)
+    label = f"{expression} ({zone})" if expression else None
+
+    url = f"http://{host}:{port}"
+    out.print(f"Serving arxiv-radar on [bold]{escape(url)}[/] (API docs: {escape(url)}/docs)")
+    if admin:
+        out.print("POST /admin/refresh is enabled (bearer token from ARXIV_RADAR_ADMIN_TOKEN).")
+    options = {
+        "host": host,
+        "port": port,
+        "access_log": access_log,
+        "log_level": "debug" if debug else "info" if access_log else "warning",
+        "proxy_headers": True,
+        "server_header": False,
+        "timeout_keep_alive": 5,
+        "backlog": 2048,
+    }
+    try:
+        if scheduler is not None:
+            scheduler.start()  # logs the schedule and the next run time
+        if workers == 1:
+            app = create_app(
+                ctx.config,
+                ctx.store_url,
+                read_only=read_only,
+                controller=controller,
+                schedule=label,
+            )
+            uvicorn.run(app, **options)  # type: ignore[arg-type]
+        else:
+            # Worker processes build their own app (uvicorn's factory) from these options;
+            # the scheduler stays here, in the main process, so it runs once.
+            os.environ[SERVE_ENV] = json.dumps(
+                {
+                    "config": str(Path(config).absolute()) if config else None,
+                    "db": ctx.store_url,
+                    "read_only": read_only,
+                    "schedule": label,
+                }
+            )
+            uvicorn.run(
+                "arxiv_radar.server.app:app_from_env",
+                factory=True,
+                workers=workers,
+                **options,  # type: ignore[arg-type]
+            )
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown()
+
+
+def _warn_if_runs_will_fail(config: Config) -> None:
+    """Say now, not at 06:30, that the summaries' provider lacks its key or endpoint."""
+    if not config.summaries.enabled:
+        return
+    try:
+        resolve_provider(config.summaries, os.environ)
+    except ConfigError as error:
+        err.print(
+            f"[yellow]warning:[/] runs started by this server will fail: {escape(str(error))}"
+        )

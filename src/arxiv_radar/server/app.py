@@ -1,0 +1,195 @@
+"""The feed server: a FastAPI app serving the digest, feeds, site and API from the store.
+
+``create_app(config, store_url)`` builds it with every collaborator injectable (an open
+store, the clock, the runner ``/admin/refresh`` starts, the admin token), so tests, ``arxiv-
+radar serve`` and the Vercel entry point share one factory. Nothing on the request path
+calls arXiv or a model: every response is rendered from the store and cached per store
+state (see :mod:`arxiv_radar.server.data` and :mod:`arxiv_radar.server.caching`).
+
+``read_only=True`` never writes to the store (no schema migration on open, rankings are
+computed in memory) and has no ``/admin`` routes.
+
+Errors map to statuses in one handler: a store that cannot be read is 503, a held run lock
+409, bad input 400/422, an unknown day, paper or category 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from arxiv_radar import __version__
+from arxiv_radar.config import Config, load_config
+from arxiv_radar.errors import ArxivRadarError, StoreError, UsageError
+from arxiv_radar.scheduler import RunController, Runner, pipeline_runner
+from arxiv_radar.server.admin import ADMIN_TOKEN_ENV, admin_routes
+from arxiv_radar.server.caching import ResponseCache
+from arxiv_radar.server.data import StoreData
+from arxiv_radar.server.fastpath import CachedPaths
+from arxiv_radar.server.guard import RequestGuard
+from arxiv_radar.server.render import Renderer, plain_paths
+from arxiv_radar.server.routes_api import api_routes
+from arxiv_radar.server.routes_feeds import feed_routes
+from arxiv_radar.server.schemas import Problem
+from arxiv_radar.store import Store
+from arxiv_radar.store.lock import RunLockedError
+
+__all__ = ["SERVE_ENV", "app_from_env", "create_app"]
+
+logger = logging.getLogger(__name__)
+
+SERVE_ENV = "ARXIV_RADAR_SERVE"
+"""How ``arxiv-radar serve`` hands its options to worker processes (see :func:`app_from_env`)."""
+
+DESCRIPTION = """\
+The papers arxiv-radar ranked, as feeds, a web page and JSON, served from its store.
+
+Nothing here calls arXiv or a model. Responses carry an ETag and Last-Modified (send them
+back for a 304), Cache-Control, and are gzipped for clients that accept it. Feeds and
+`/api/papers` take the filters `min_score`, `type` (repeatable), `q` and `limit`.
+"""
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def create_app(
+    config: Config,
+    store_url: str | None = None,
+    *,
+    store: Store | None = None,
+    read_only: bool = False,
+    clock: Callable[[], dt.datetime] = _utc_now,
+    runner: Runner | None = None,
+    controller: RunController | None = None,
+    admin_token: str | None = None,
+    env: Mapping[str, str] | None = None,
+    profile: str | None = None,
+    cache_max_age: int = 300,
+    state_ttl: float = 2.0,
+    cache_ttl: float = 300.0,
+    stale_after: dt.timedelta = dt.timedelta(days=4),
+    schedule: str | None = None,
+) -> FastAPI:
+    """The feed server's app.
+
+    - ``config``: the configuration (categories, profile, title, ...).
+    - ``store_url``: the store to serve (default ``config.store.url``), opened on first use
+      and closed on shutdown; or ``store``: an open store (the caller closes it).
+    - ``read_only``: never write to the store; no ``/admin`` routes.
+    - ``clock``: the time, for ``/health``'s age of the last run.
+    - ``runner``: what ``POST /admin/refresh`` runs (default: the daily run as ``arxiv-radar
+      run`` does it on this store); or ``controller``: a shared :class:`RunController`
+      (the scheduler's, so the two never run at once).
+    - ``admin_token``: the bearer token of ``/admin`` (default: ``ARXIV_RADAR_ADMIN_TOKEN``
+      from ``env``, default ``os.environ``); without one there are no ``/admin`` routes.
+    - ``profile``: whose ranking is served (default: ``default``).
+    - ``cache_max_age``: the ``max-age`` of feeds and pages, in seconds.
+    - ``state_ttl``: how often (seconds) the store is checked for a new run or new papers.
+    - ``cache_ttl``: everything is rendered again at least this often (seconds), to show
+      changes made without a run (``arxiv-radar summarize`` by hand).
+    - ``stale_after``: ``/health`` says ``stale`` when the last successful run is older.
+    - ``schedule``: shown by ``/health`` when this process runs a scheduler.
+    """
+    env = os.environ if env is None else env
+    url = store_url or config.store.url
+
+    def open_store() -> Store:
+        return Store.open(url, read_only=read_only)
+
+    data = StoreData(
+        config,
+        (lambda: store) if store is not None else open_store,
+        profile=profile,
+        state_ttl=state_ttl,
+        cache_ttl=cache_ttl,
+        owns_store=store is None,
+    )
+    renderer = Renderer(data, ResponseCache(), max_age=cache_max_age)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        data.close()
+
+    app = FastAPI(
+        title="arxiv-radar",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses={400: {"model": Problem, "description": "A malformed or oversized request."}},
+    )
+    app.state.data = data
+    app.state.renderer = renderer
+    app.include_router(feed_routes(renderer, config.arxiv.categories))
+    app.include_router(
+        api_routes(
+            renderer,
+            clock=clock,
+            read_only=read_only,
+            schedule=schedule,
+            stale_after=stale_after,
+        )
+    )
+    token = admin_token if admin_token is not None else env.get(ADMIN_TOKEN_ENV, "")
+    app.state.controller = None
+    if token.strip() and not read_only:
+        if controller is None:
+            controller = RunController(
+                runner or pipeline_runner(config, url), clock=clock, label="refresh"
+            )
+        app.state.controller = controller
+        app.include_router(admin_routes(token.strip(), controller, data))
+    _add_error_handlers(app)
+    app.add_middleware(CachedPaths, renderer=renderer, paths=plain_paths(config.arxiv.categories))
+    app.add_middleware(RequestGuard)  # the outermost: checks every request first
+    return app
+
+
+def _status_of(error: ArxivRadarError) -> int:
+    if isinstance(error, RunLockedError):
+        return 409
+    if isinstance(error, StoreError):
+        return 503
+    if isinstance(error, UsageError):
+        return 400
+    return 500
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ArxivRadarError)
+    async def _radar_error(_: Request, error: ArxivRadarError) -> JSONResponse:
+        status = _status_of(error)
+        if status >= 500:
+            logger.error("%s: %s", type(error).__name__, error)
+        headers: dict[str, Any] = {"Cache-Control": "no-store"}
+        if status == 503:
+            headers["Retry-After"] = "30"
+        return JSONResponse({"detail": str(error)}, status, headers=headers)
+
+
+def app_from_env() -> FastAPI:
+    """The app of ``arxiv-radar serve`` in a uvicorn worker process (``factory=True``).
+
+    Its options come as JSON in ``ARXIV_RADAR_SERVE`` (set by ``arxiv-radar serve``):
+    ``config`` (a file, or null for the usual search), ``db``, ``read_only``, ``schedule``,
+    ``cache_max_age``.
+    """
+    options = json.loads(os.environ.get(SERVE_ENV) or "{}")
+    config = load_config(options.get("config"))
+    return create_app(
+        config,
+        options.get("db"),
+        read_only=bool(options.get("read_only", False)),
+        schedule=options.get("schedule"),
+        cache_max_age=int(options.get("cache_max_age", 300)),
+    )

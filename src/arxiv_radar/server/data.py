@@ -1,0 +1,194 @@
+"""What the server reads from the store: its state, and each day's digest.
+
+Nothing here calls arXiv or a model: a day's digest is the profile's ranking of the papers
+the store holds for that day (ranked in memory, ``save=False``: the request path never
+writes) with the summaries the store holds for them, exactly as the daily run builds it.
+
+:class:`StoreState` is what makes a cached response stale: the latest announcement date,
+the latest row of ``runs`` (a run started or finished) and the number of papers. It is
+read at most once every ``state_ttl`` seconds, so answering from the cache costs no query.
+Changes no run records (``arxiv-radar summarize`` run by hand) show up within
+``cache_ttl`` seconds, when everything is rendered again; an unchanged rendering keeps its
+ETag, so clients still get their 304s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from arxiv_radar.config import Config
+from arxiv_radar.models import Digest
+from arxiv_radar.publish.digest import make_digest, summaries_for
+from arxiv_radar.rank.ranker import DayRanking, rank_day
+from arxiv_radar.store import Store
+
+__all__ = ["DayView", "StoreData", "StoreState"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """A fingerprint of the store: when it changes, every rendered response is rebuilt."""
+
+    latest_day: dt.date | None
+    last_run: tuple[int, str, dt.datetime | None] | None
+    papers: int
+    epoch: int = 0  # moves every ``cache_ttl`` seconds: changes made outside a run show up
+
+
+@dataclass(frozen=True)
+class DayView:
+    """One announcement day as the server shows it: the digest and the whole ranking.
+
+    ``last_modified`` is when the digest last changed: the end of the latest successful
+    run (or the newest summary in it, if later).
+    """
+
+    digest: Digest
+    ranking: DayRanking
+    last_modified: dt.datetime
+
+
+class StoreData:
+    """The store, opened lazily, its state, and each day's :class:`DayView` (cached per state)."""
+
+    def __init__(
+        self,
+        config: Config,
+        open_store: Callable[[], Store],
+        *,
+        profile: str | None = None,
+        state_ttl: float = 2.0,
+        cache_ttl: float = 300.0,
+        owns_store: bool = True,
+    ) -> None:
+        self.config = config
+        self.profile_config = config.profile(profile)  # an unknown profile fails here, at once
+        self.profile = profile or next(
+            name for name, value in config.profiles.items() if value is self.profile_config
+        )
+        self._open_store = open_store
+        self._owns_store = owns_store
+        self._store: Store | None = None
+        self._open_lock = threading.Lock()
+        self._state_ttl = state_ttl
+        self._cache_ttl = cache_ttl
+        self._state: StoreState | None = None
+        self._state_read = -float("inf")
+        self._state_lock = threading.Lock()
+        self._views: dict[tuple[StoreState, dt.date], DayView | None] = {}
+        self._views_lock = threading.Lock()
+
+    # -- the store ----------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """The store, opened on first use (a database that is down now may answer later)."""
+        if self._store is None:
+            with self._open_lock:
+                if self._store is None:
+                    self._store = self._open_store()
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None and self._owns_store:
+            self._store.close()
+        self._store = None
+
+    # -- state --------------------------------------------------------------------------------
+
+    def fresh_state(self) -> StoreState | None:
+        """The state read less than ``state_ttl`` seconds ago, or None (no query made)."""
+        if time.monotonic() - self._state_read < self._state_ttl:
+            return self._state
+        return None
+
+    def state(self) -> StoreState:
+        """The store's state, read again when the last read is older than ``state_ttl``."""
+        fresh = self.fresh_state()
+        if fresh is not None:
+            return fresh
+        with self._state_lock:
+            fresh = self.fresh_state()
+            if fresh is not None:
+                return fresh
+            store = self.store
+            runs = store.recent_runs(1)
+            last = (runs[0].id, runs[0].status, runs[0].finished_at) if runs else None
+            now = time.monotonic()
+            epoch = int(now / self._cache_ttl) if self._cache_ttl > 0 else time.monotonic_ns()
+            state = StoreState(store.latest_announcement_date(), last, store.count_papers(), epoch)
+            if state != self._state:
+                with self._views_lock:
+                    self._views.clear()
+                if self._state is not None and state.epoch == self._state.epoch:
+                    logger.info("store changed (%s): cached responses rebuilt", state)
+            self._state = state
+            self._state_read = now
+            return state
+
+    # -- days ---------------------------------------------------------------------------------
+
+    def day_view(self, state: StoreState, day: dt.date | None = None) -> DayView | None:
+        """The view of ``day`` (default: the latest announcement day); None without papers."""
+        day = day or state.latest_day
+        if day is None:
+            return None
+        key = (state, day)
+        with self._views_lock:
+            if key in self._views:
+                return self._views[key]
+        view = self._build_view(day)
+        with self._views_lock:
+            self._views[key] = view
+            while len(self._views) > 64:
+                self._views.pop(next(iter(self._views)))
+        return view
+
+    def _build_view(self, day: dt.date) -> DayView | None:
+        store = self.store
+        ranking = rank_day(store, self.profile, self.profile_config, day=day, save=False)
+        if not ranking.considered:
+            return None
+        summaries = summaries_for(store, ranking.ranked)
+        published = self._published_at(day)
+        newest = max(
+            (s.created_at for s in summaries.values() if s.created_at is not None), default=None
+        )
+        last_modified = max(published, newest) if newest is not None else published
+        digest = make_digest(
+            self.config,
+            announced_on=day,
+            ranked=ranking.ranked,
+            summaries=summaries,
+            profile=self.profile,
+            papers_announced=ranking.considered,
+            papers_matched=ranking.kept,
+            generated_at=published,
+        )
+        return DayView(digest=digest, ranking=ranking, last_modified=last_modified)
+
+    def _published_at(self, day: dt.date) -> dt.datetime:
+        """When ``day`` was last published: the end of the latest successful run for it,
+        else of any finished run, else midnight UTC of the day. Stable, so the same store
+        renders the same bytes (and the same ETags) in every worker."""
+        runs = self.store.recent_runs(200)
+        for wanted in (
+            lambda r: r.kind == "run" and r.announced_on == day,
+            lambda r: r.announced_on == day,
+            lambda r: True,
+        ):
+            for record in runs:
+                if record.status == "ok" and record.finished_at is not None and wanted(record):
+                    return record.finished_at.astimezone(dt.UTC)
+        return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
+
+    def days(self) -> list[dt.date]:
+        """Every announcement day in the store, newest first."""
+        return sorted(self.store.announcement_dates(), reverse=True)

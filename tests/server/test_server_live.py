@@ -1,0 +1,254 @@
+"""``arxiv-radar serve`` for real: a uvicorn process on 127.0.0.1, read by real clients.
+
+The command is started as a subprocess on a free port over a copy of the demo store, with
+arXiv's endpoints pointed at a local server that records every request (none may arrive).
+newsboat (Debian's feed reader) reads the feeds into its cache; headless Chromium (Debian's,
+driven by Playwright) loads the page with its stylesheet and script under the page's
+Content-Security-Policy; httpx checks gzip and 304 over the wire; ``--workers 2`` serves the
+same bytes as one worker.
+
+Without newsboat, Chromium or Playwright their tests are skipped, except under ``CI=true``,
+where that is a failure: CI must not pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import httpx
+import pytest
+
+from replay_server import ReplayServer
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None  # type: ignore[assignment]
+
+CHROMIUM_ENV = "ARXIV_RADAR_TEST_CHROMIUM"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} is missing but CI=true: these tests must run in CI")
+    pytest.skip(f"needs {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_server(
+    db: Path, folder: Path, replay: ReplayServer, *args: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``arxiv-radar serve`` in a subprocess; yields its base URL once it answers."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ARXIV_RADAR_")}
+    env.update(
+        ARXIV_RADAR_RSS_URL=replay.url("/rss"),
+        ARXIV_RADAR_API_URL=replay.url("/api/query"),
+        ARXIV_RADAR_OAI_URL=replay.url("/oai"),
+        ARXIV_RADAR_HTML_URL=replay.url("/html"),
+        ARXIV_RADAR_PDF_URL=replay.url("/pdf"),
+        ARXIV_RADAR_MIN_INTERVAL="0",
+        COLUMNS="200",
+    )
+    log = (folder / f"serve-{port}.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "arxiv_radar", "serve", "--port", str(port), "--db", str(db)]
+        + list(args),
+        cwd=folder,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise AssertionError((folder / f"serve-{port}.log").read_text())
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not answer within 30 s"
+            time.sleep(0.1)
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a hung server
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def live(
+    tmp_path_factory: pytest.TempPathFactory, demo_store: Path
+) -> Iterator[tuple[str, ReplayServer, Path]]:
+    """One server for the module, scheduling the daily run as the configuration says."""
+    folder = tmp_path_factory.mktemp("live")
+    for source in demo_store.parent.glob("radar.db*"):
+        if not source.name.endswith(".lock"):
+            shutil.copy(source, folder / source.name)
+    with ReplayServer() as replay:
+        db = folder / "radar.db"
+        with running_server(db, folder, replay, "--schedule", "config") as (url, _):
+            yield url, replay, folder
+        assert replay.requests == [], "the server called arXiv"
+
+
+def test_the_server_answers_over_http(live: tuple[str, ReplayServer, Path]) -> None:
+    url, _, _ = live
+    health = httpx.get(f"{url}/health").json()
+    assert health["status"] == "ok" and health["latest_announcement"] == "2026-04-27"
+    assert health["scheduler"] == "30 6 * * 1-5 (UTC)"  # --schedule config: publish.schedule
+    plain = httpx.get(f"{url}/rss", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "server" not in plain.headers
+    with httpx.stream("GET", f"{url}/rss", headers={"Accept-Encoding": "gzip"}) as zipped:
+        raw = b"".join(zipped.iter_raw())
+        assert zipped.headers["content-encoding"] == "gzip" and len(raw) < len(plain.content)
+    again = httpx.get(f"{url}/rss", headers={"If-None-Match": plain.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    since = httpx.get(f"{url}/rss", headers={"If-Modified-Since": plain.headers["last-modified"]})
+    assert since.status_code == 304
+    assert httpx.head(f"{url}/rss").headers["etag"] == plain.headers["etag"]
+    assert httpx.get(f"{url}/rss/..%2F..%2Fetc%2Fpasswd").status_code == 400
+    assert httpx.post(f"{url}/admin/refresh").status_code == 404  # no token: no admin
+
+
+def newsboat_items(newsboat: str, url: str, home: Path) -> list[dict[str, Any]]:
+    """Run ``newsboat -x reload`` on one feed with its own cache; return what it stored."""
+    home.mkdir()
+    (home / "urls").write_text(url + "\n", encoding="utf-8")
+    (home / "config").write_text("download-timeout 20\nreload-threads 1\n", encoding="utf-8")
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "TERM": "dumb",
+    }
+    cache = home / "cache.db"
+    result = subprocess.run(
+        [newsboat, "-x", "reload", "-u", "urls", "-c", str(cache), "-C", "config"],
+        cwd=home,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    with sqlite3.connect(cache) as db:
+        db.row_factory = sqlite3.Row
+        feeds = [dict(row) for row in db.execute("SELECT rssurl, title FROM rss_feed")]
+        assert [feed["rssurl"] for feed in feeds] == [url]
+        rows = db.execute("SELECT guid, title, url, author FROM rss_item WHERE feedurl = ?", (url,))
+        return [dict(row) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("path", "count"), [("/rss", 50), ("/atom", 50), ("/rss/cs.DC", 27), ("/rss?type=cross", 17)]
+)
+def test_newsboat_reads_the_served_feeds(
+    live: tuple[str, ReplayServer, Path], tmp_path: Path, path: str, count: int
+) -> None:
+    newsboat = shutil.which("newsboat")
+    if newsboat is None:
+        _missing("newsboat (apt-get install -y newsboat)")
+    url, _, _ = live
+    served = feedparser.parse(httpx.get(url + path).content)
+    items = newsboat_items(newsboat, url + path, tmp_path / "newsboat")
+    assert len(items) == count == len(served.entries)
+    assert {item["guid"] for item in items} == {entry.id for entry in served.entries}
+    titles = {entry.id: entry.title for entry in served.entries}
+    assert all(item["title"] == titles[item["guid"]] for item in items)
+    assert all(item["url"].startswith("https://arxiv.org/abs/") for item in items)
+
+
+def test_chromium_loads_the_page(live: tuple[str, ReplayServer, Path]) -> None:
+    executable = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium") or "/usr/bin/chromium"
+    if sync_playwright is None or not Path(executable).is_file():
+        _missing(f"Chromium ({executable}) and the playwright package")
+    url, _, _ = live
+    papers = httpx.get(f"{url}/api/papers", params={"limit": 200}).json()["papers"]
+    assert sync_playwright is not None
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(10_000)
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            failed: list[str] = []
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            response = page.goto(url + "/")
+            assert response is not None and response.status == 200
+            page.wait_for_selector("section[data-filters]:not([hidden])")  # site.js ran
+            cards = page.eval_on_selector_all(
+                "article.paper",
+                "cards => cards.filter(c => c.checkVisibility()).map(c => c.dataset.arxivId)",
+            )
+            assert cards == [paper["arxiv_id"] for paper in papers]
+            assert page.locator("#count").inner_text() == "50 of 50 papers"
+            page.get_by_label("Search", exact=True).fill("distributed")
+            expected = [
+                p for p in papers if "distributed" in f"{p['title']} {p['abstract']}".lower()
+            ]
+            assert page.locator("#count").inner_text() == f"{len(expected)} of 50 papers"
+            styled = page.eval_on_selector("body", "b => getComputedStyle(b).fontFamily")
+            assert styled and "Times" not in styled  # site.css was served and applied
+            page.click("text=Archive")
+            page.wait_for_url(url + "/archive/index.html")
+            assert "2026-04-27" in page.content()
+            assert not errors and not failed, (errors, failed)
+        finally:
+            browser.close()
+
+
+def test_two_workers_serve_the_same_bytes(
+    live: tuple[str, ReplayServer, Path], tmp_path: Path
+) -> None:
+    url, replay, folder = live
+    with running_server(folder / "radar.db", tmp_path, replay, "--workers", "2") as (two, _):
+        for path in ("/rss", "/api/papers", "/"):
+            one_worker, two_workers = httpx.get(url + path), httpx.get(two + path)
+            assert one_worker.headers["etag"] == two_workers.headers["etag"], path
+            assert one_worker.content == two_workers.content
+        assert httpx.get(f"{two}/health").json()["scheduler"] is None
