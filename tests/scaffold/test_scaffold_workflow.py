@@ -1,0 +1,236 @@
+"""The scaffolded GitHub Actions workflow: valid, on the configured schedule, and its shell
+steps really commit the outputs and the store (run here against a local git remote).
+
+Validity is checked against a JSON schema of GitHub's workflow syntax written for these tests
+(``github-workflow.schema.json``, strict: unknown keys fail) and, where the ``actionlint``
+binary is installed, by actionlint too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from arxiv_radar.scaffold import WORKFLOW_PATH, scaffold
+
+SCHEMA = Path(__file__).with_name("github-workflow.schema.json")
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.org",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.org",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+def load_workflow(folder: Path) -> dict[str, Any]:
+    """The workflow as GitHub reads it (YAML 1.1 reads the key ``on`` as True: undone)."""
+    data = yaml.safe_load((folder / WORKFLOW_PATH).read_text(encoding="utf-8"))
+    if True in data:
+        data["on"] = data.pop(True)
+    return data  # type: ignore[no-any-return]
+
+
+def steps(workflow: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {step["name"]: step for step in workflow["jobs"]["run"]["steps"]}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    scaffold(tmp_path / "digest")
+    return tmp_path / "digest"
+
+
+def test_the_workflow_is_valid_github_actions_syntax(repo: Path) -> None:
+    workflow = load_workflow(repo)
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(workflow, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_the_schema_catches_mistakes(repo: Path) -> None:
+    """The schema is strict enough to be worth something."""
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    good = load_workflow(repo)
+    broken: list[dict[str, Any]] = []
+    for mutate in (
+        lambda w: w["on"]["schedule"][0].update(cron="30 6 * *"),
+        lambda w: w.update(permission={"contents": "write"}),
+        lambda w: w["permissions"].update(contents="admin"),
+        lambda w: w["jobs"]["run"].pop("runs-on"),
+        lambda w: w["jobs"]["run"]["steps"][0].update(run="echo both"),
+        lambda w: w["jobs"]["run"]["steps"][1].update(uses="actions/setup-python"),
+        lambda w: w["jobs"]["run"]["steps"][2].update(enviroment={}),
+    ):
+        copy = json.loads(json.dumps(good))
+        mutate(copy)
+        broken.append(copy)
+    for workflow in broken:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(workflow, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_actionlint_finds_nothing(repo: Path) -> None:
+    """actionlint, when installed (a Go binary: not installable from this workplace's
+    registries, so the schema above is what the suite relies on)."""
+    binary = shutil.which("actionlint")
+    if binary is None:
+        pytest.skip("actionlint is not installed; the JSON schema test covers the syntax")
+    result = subprocess.run(
+        [binary, "-no-color", WORKFLOW_PATH],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schedule_trigger_permissions_and_concurrency(repo: Path) -> None:
+    workflow = load_workflow(repo)
+    assert workflow["on"]["schedule"] == [{"cron": "30 6 * * 1-5"}]
+    assert "date" in workflow["on"]["workflow_dispatch"]["inputs"]
+    assert workflow["permissions"] == {"contents": "write"}
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    assert workflow["concurrency"]["group"].startswith("arxiv-radar")
+    run = steps(workflow)
+    assert run["Check out the repository"]["uses"].startswith("actions/checkout@v")
+    setup = run["Set up Python"]
+    assert setup["uses"].startswith("actions/setup-python@v")
+    assert setup["with"]["python-version"] == "3.12"
+    assert run["Install arxiv-radar"]["run"] == "python -m pip install -r requirements.txt"
+    job = run["Run arxiv-radar"]
+    assert "arxiv-radar run" in job["run"]
+    for name in ("DASHSCOPE_API_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY"):
+        assert job["env"][name] == "${{ secrets." + name + " }}"
+
+
+@pytest.mark.parametrize("cron", ["30 6 * * 1-5", "0 7 * * MON-FRI", "*/30 5-7 * * 1,3,5"])
+def test_the_cron_is_the_configured_schedule(tmp_path: Path, cron: str) -> None:
+    (tmp_path / "arxiv-radar.toml").write_text(f'[publish]\nschedule = "{cron}"\n')
+    scaffold(tmp_path)
+    assert load_workflow(tmp_path)["on"]["schedule"] == [{"cron": cron}]
+
+
+def test_no_expression_reaches_a_shell_script(repo: Path) -> None:
+    """Inputs and secrets enter the scripts as environment variables, never as `${{ }}`
+    pasted into the script (which would let a crafted input run commands)."""
+    for step in load_workflow(repo)["jobs"]["run"]["steps"]:
+        assert "${{" not in step.get("run", ""), step["name"]
+
+
+def test_every_script_is_valid_bash(repo: Path) -> None:
+    for name, step in steps(load_workflow(repo)).items():
+        if "run" in step:
+            result = subprocess.run(
+                ["bash", "-n", "-e", "-c", step["run"]], capture_output=True, text=True
+            )
+            assert result.returncode == 0, (name, result.stderr)
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env={**os.environ, **GIT_ENV, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def run_step(repo: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """A step's script as GitHub runs it: ``bash -e`` in the checkout."""
+    return subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=repo,
+        env={**os.environ, **GIT_ENV},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture
+def checkout(repo: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The scaffolded repository pushed to a bare remote, as actions/checkout leaves it."""
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--bare", "-b", "main", str(remote))
+    git(repo, "init", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-m", "scaffold")
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-u", "origin", "main")
+    return repo, remote
+
+
+def test_the_commit_step_commits_the_outputs_and_the_store(checkout: tuple[Path, Path]) -> None:
+    repo, remote = checkout
+    script = steps(load_workflow(repo))["Commit the digest, the outputs and the store"]["run"]
+    # What a run leaves: the digest, outputs, a store (listed in a .gitignore, as some
+    # repositories do) and transient files that must stay out.
+    (repo / "README.md").write_text("# digest\n")
+    for name in ("feeds/rss.xml", "site/index.html", "exports/digest.bib", "reports/run.json"):
+        (repo / name).parent.mkdir(exist_ok=True)
+        (repo / name).write_text(name)
+    (repo / "arxiv-radar.db").write_bytes(b"SQLite format 3\x00")
+    (repo / "arxiv-radar.db.run.lock").write_text("")
+    (repo / "arxiv-radar.db-wal").write_text("")
+    with (repo / ".gitignore").open("a") as ignore:
+        ignore.write("arxiv-radar.db\n")
+
+    result = run_step(repo, script)
+    assert result.returncode == 0, result.stderr
+    committed = git(remote, "show", "--name-only", "--format=%s", "main").split()
+    assert committed[:3] == ["arxiv-radar:", "digest", "of"]
+    assert sorted(committed[4:]) == [
+        "README.md",
+        "arxiv-radar.db",
+        "exports/digest.bib",
+        "feeds/rss.xml",
+        "reports/run.json",
+        "site/index.html",
+    ]
+    # Nothing new: no commit, success.
+    again = run_step(repo, script)
+    assert again.returncode == 0 and "Nothing new to commit." in again.stdout
+    assert git(remote, "rev-list", "--count", "main").strip() == "2"
+
+
+def test_the_commit_step_survives_an_empty_first_day(checkout: tuple[Path, Path]) -> None:
+    """A first run on a weekend writes no outputs: missing paths are not an error."""
+    repo, remote = checkout
+    script = steps(load_workflow(repo))["Commit the digest, the outputs and the store"]["run"]
+    result = run_step(repo, script)
+    assert result.returncode == 0, result.stderr
+    assert git(remote, "rev-list", "--count", "main").strip() == "1"
+
+
+def test_the_keep_alive_step_commits_only_after_50_quiet_days(
+    checkout: tuple[Path, Path],
+) -> None:
+    repo, remote = checkout
+    script = steps(load_workflow(repo))["Keep the schedule alive"]["run"]
+    assert run_step(repo, script).returncode == 0
+    assert git(remote, "rev-list", "--count", "main").strip() == "1"
+
+    old = "2020-01-01T00:00:00+00:00"
+    git(repo, "commit", "--allow-empty", "-m", "old", env={"GIT_COMMITTER_DATE": old})
+    git(repo, "push")
+    result = run_step(repo, script)
+    assert result.returncode == 0, result.stderr
+    assert git(remote, "log", "-1", "--format=%s", "main").strip() == (
+        "arxiv-radar: keep the daily schedule alive"
+    )
+    assert run_step(repo, script).returncode == 0  # fresh again: nothing more
+    assert git(remote, "rev-list", "--count", "main").strip() == "3"
