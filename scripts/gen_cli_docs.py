@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "cli.md"
-COMMANDS = ["fetch", "backfill", "papers", "rank", "summarize", "doctor"]
+COMMANDS = ["init", "fetch", "backfill", "papers", "rank", "summarize", "doctor", "serve"]
 
 HEADER = """# Command-line reference
 

@@ -336,3 +336,9 @@ def test_an_empty_feed_on_an_announcement_day_is_a_warning(
     assert result.returncode == 0, result.stderr
     assert "empty-unexpected" in result.stdout
     assert "warning" in result.stderr and "2026-04-27" in result.stderr
+
+
+def test_a_missing_option_value_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("fetch", "--date", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "requires an argument" in result.stderr and "unexpected error" not in result.stderr

@@ -494,11 +494,12 @@ class PublishConfig(BaseModel):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from arxiv_radar.errors import UsageError
+        from arxiv_radar.scheduler import cron_trigger  # standard cron weekdays (0/7 Sunday)
 
         try:
-            CronTrigger.from_crontab(value)
-        except ValueError as exc:
+            cron_trigger(value)
+        except (ValueError, UsageError) as exc:
             raise _invalid(
                 f"found a cron expression that does not parse ({exc})",
                 'five fields: minute hour day month weekday, such as "30 6 * * 1-5"',
@@ -612,7 +613,9 @@ def load_config(path: str | Path | None = None, *, env: Mapping[str, str] | None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise _translate(exc, source, keymap, env_keys, legacy) from exc
+        # from None: pydantic's error repeats every input value, and --debug prints the chain
+        # (a key pasted where its variable's name belongs would show in the traceback).
+        raise _translate(exc, source, keymap, env_keys, legacy) from None
     config._source = source
     return config
 

@@ -16,7 +16,14 @@ import typer
 from rich.markup import escape
 
 from arxiv_radar import __version__
-from arxiv_radar.cli import ingest_commands, rank_command, run_commands, summarize_command
+from arxiv_radar.cli import (
+    ingest_commands,
+    init_command,
+    rank_command,
+    run_commands,
+    serve_command,
+    summarize_command,
+)
 from arxiv_radar.cli.common import EXIT_CODES, err, out, state
 from arxiv_radar.errors import ArxivRadarError
 
@@ -46,6 +53,8 @@ app.command()(ingest_commands.papers)
 app.command()(rank_command.rank)
 app.command()(summarize_command.summarize)
 app.command()(ingest_commands.doctor)
+app.command()(init_command.init)
+app.command()(serve_command.serve)
 
 
 def _version_callback(value: bool) -> None:
@@ -66,6 +75,14 @@ def _root(
     """Watch arXiv for the papers you care about."""
 
 
+def _click_errors() -> tuple[type[Exception], ...]:
+    """Click's usage errors: from the click package, and from the copy typer bundles since
+    0.29 (a missing option value raises the latter)."""
+    bundled = getattr(getattr(typer, "core", None), "_click", None)
+    classes = {click.ClickException, getattr(bundled, "ClickException", click.ClickException)}
+    return tuple(classes)
+
+
 def main() -> None:
     """Console-script entry point: run the app, turn errors into messages and exit codes."""
     try:
@@ -80,9 +97,9 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
+    except _click_errors() as error:
+        error.show()  # type: ignore[attr-defined]
+        sys.exit(error.exit_code)  # type: ignore[attr-defined]
     except Exception as error:  # anything unexpected: one line, the traceback on --debug
         if state.debug:
             raise
