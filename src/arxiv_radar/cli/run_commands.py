@@ -34,6 +34,7 @@ from arxiv_radar.config import Config, SummaryConfig
 from arxiv_radar.models import Digest, Paper, RunReport
 from arxiv_radar.publish.notify import NotifyResult, digest_message, notify
 from arxiv_radar.store import Store
+from arxiv_radar.summarize.providers import resolve_provider
 from arxiv_radar.summarize.service import summarize_configured
 from arxiv_radar.summarize.stage import SummarizeReport
 
@@ -107,14 +108,20 @@ def print_run(report: RunReport) -> None:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
-def _execute(
+def execute_run(
     ctx: Context,
     options: pipeline.RunOptions,
     *,
     summaries: bool,
     transport: httpx.BaseTransport | None = None,
 ) -> RunReport:
+    """One pipeline run with the collaborators built from ``ctx`` (the polite arXiv client,
+    or one on ``transport``; the configured summarizer and notifier): what ``run``, ``demo``
+    and the built-in scheduler all call."""
     config = ctx.config
+    if summaries and config.summaries.enabled and not options.dry_run:
+        # A missing API key or endpoint stops the run before anything is fetched (exit 2).
+        resolve_provider(config.summaries, os.environ)
     with Store.open(ctx.store_url) as store:
         if transport is None:
             client = build_client(ctx, store)
@@ -198,7 +205,7 @@ def run(
         dry_run=dry_run,
         catch_up=not no_catch_up,
     )
-    report = _execute(ctx, options, summaries=not no_summaries)
+    report = execute_run(ctx, options, summaries=not no_summaries)
     if as_json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
         return
@@ -239,7 +246,7 @@ def demo(
     config = Config(summaries=SummaryConfig(provider="extractive"))
     ctx = Context(config=config, store_url=str(output / "arxiv-radar.db"))
     options = pipeline.RunOptions(output=output, catch_up=False, now=DEMO_NOW)
-    report = _execute(ctx, options, summaries=True, transport=demo_transport())
+    report = execute_run(ctx, options, summaries=True, transport=demo_transport())
     print_run(report)
     site = output / "site" / "index.html"
     out.print(
