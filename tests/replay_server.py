@@ -1,9 +1,10 @@
 """A real HTTP server on 127.0.0.1 that replays recorded arXiv responses.
 
 Tests register replies per path (optionally per query parameters); the server
-records every request it receives (time, path, query, headers, client port) so
-tests can assert request spacing, conditional headers and connection reuse.
-Replies can inject faults: delays, slow drips, dropped connections, any status.
+records every request it receives (arrival and finish time, path, query, headers, client
+port) so tests can assert request spacing, conditional headers and connection reuse.
+Replies can inject faults: delays, slow drips, dropped connections, transfers cut short,
+any status.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Reply:
     reset: bool = False  # close the connection without answering
     etag: str | None = None  # answer 304 when If-None-Match equals it
     last_modified: str | None = None
+    cut_after: int | None = None  # close the connection after this many body bytes
 
 
 @dataclass
@@ -47,6 +49,7 @@ class RecordedRequest:
     started: float  # time.monotonic() when the request line arrived
     client_port: int
     raw_query: str = ""
+    finished: float | None = None  # time.monotonic() once the reply was sent (or given up)
 
     def header(self, name: str) -> str | None:
         for key, value in self.headers.items():
@@ -154,6 +157,14 @@ class ReplayServer:
             reply = route.next_reply(request) if route else Reply(404, b"no such route")
         if reply.delay:
             time.sleep(reply.delay)
+        try:
+            self._reply(handler, request, reply)
+        finally:
+            request.finished = time.monotonic()
+
+    def _reply(
+        self, handler: BaseHTTPRequestHandler, request: RecordedRequest, reply: Reply
+    ) -> None:
         if reply.reset:
             handler.connection.setsockopt(
                 socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
@@ -178,7 +189,12 @@ class ReplayServer:
             handler.send_header(name, value)
         handler.end_headers()
         try:
-            if reply.drip is None:
+            if reply.cut_after is not None:  # a transfer cut short: fewer bytes than announced
+                handler.wfile.write(reply.body[: reply.cut_after])
+                handler.wfile.flush()
+                handler.close_connection = True
+                handler.connection.shutdown(socket.SHUT_RDWR)
+            elif reply.drip is None:
                 handler.wfile.write(reply.body)
             else:
                 for start in range(0, len(reply.body), 64):

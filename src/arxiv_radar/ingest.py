@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from arxiv_radar.arxiv import api, calendar, derive, oai, rss
 from arxiv_radar.arxiv.http import ArxivClient
 from arxiv_radar.config import ArxivConfig
+from arxiv_radar.errors import ArxivError
 from arxiv_radar.models import (
     IngestCounts,
     ListingEntry,
@@ -258,7 +259,16 @@ def fetch_latest(
         days = missing_days(store, today=reference, days_back=config.days_back, exclude=exclude)
         for done, day in enumerate(days):
             progress("catching up", done, len(days))
-            report.days.append(fetch_day_from_api(config, client, store, day))
+            try:
+                report.days.append(fetch_day_from_api(config, client, store, day))
+            except ArxivError as error:
+                # Today's listing is stored already: a failing export API must not hold
+                # it back. The days not filled are tried again on the next run.
+                report.warnings.append(
+                    f"catching up stopped at {day} ({error}); {len(days) - done} missed "
+                    "days are left for the next run"
+                )
+                break
         if days:
             progress("catching up", len(days), len(days))
     report.requests = client.requests_sent - sent_before

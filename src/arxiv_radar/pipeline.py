@@ -16,15 +16,21 @@ Outputs, under ``output``::
 
 Everything is rendered before anything is written, and every file is written atomically
 (a temporary file moved over the old one), so a run that fails leaves the last good outputs
-as they were and exits non-zero. A day without an announcement (a weekend, an arXiv holiday)
-ends with status ``empty``: nothing new is published. ``dry_run`` fetches and ranks but
-makes no model call and writes no output.
+as they were and exits non-zero. An output folder that cannot be written is refused before
+anything is fetched, an output path blocked by a folder before the first write, and the
+temporary files a killed run left behind are removed by the next one (docs/reliability.md).
+
+A day without an announcement (a weekend, an arXiv holiday) ends with status ``empty``:
+nothing new is published. ``dry_run`` fetches and ranks but makes no model call and writes
+no output.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,7 +41,7 @@ from typing import Literal
 from arxiv_radar import ingest
 from arxiv_radar.arxiv.http import ArxivClient
 from arxiv_radar.config import Config
-from arxiv_radar.errors import ArxivRadarError
+from arxiv_radar.errors import UsageError
 from arxiv_radar.models import Digest, Paper, RunReport, StageReport
 from arxiv_radar.publish import exports, feeds, markdown, site
 from arxiv_radar.publish.digest import make_digest, summaries_for
@@ -136,12 +142,18 @@ def run(
     timer = _Timer(report)
     began = time.monotonic()
     with store.run_lock():
+        interrupted = _close_interrupted_runs(store)
+        if interrupted:
+            report.warnings.append(
+                f"{interrupted} earlier run(s) had been interrupted (killed or crashed) and are "
+                "now recorded as failed; this run redoes what they left undone"
+            )
         run_id = store.start_run("run", options.day)
         try:
             _run_stages(config, store, client, options, report, timer, summarize, notify, progress)
-        except (ArxivRadarError, OSError) as error:
+        except BaseException as error:  # Ctrl-C and bugs too: never recorded as a success
             report.status = "failed"
-            report.errors.append(str(error))
+            report.errors.append(str(error) or type(error).__name__)
             raise
         finally:
             report.finished_at = _now()
@@ -159,6 +171,24 @@ def run(
             if report.status != "failed" and report.announced_on is not None:
                 _mark_published(store, report)
     return report
+
+
+INTERRUPTED = "interrupted: the process ended before the run finished (killed or crashed)"
+
+
+def _close_interrupted_runs(store: Store) -> int:
+    """Record runs a killed process left ``running`` as failed (called under the run lock,
+    so no other run is alive), with the catch-ups they had started; return how many."""
+    recent = store.recent_runs(200)
+    stale = [r for r in recent if r.kind == "run" and r.status == "running"]
+    if not stale:
+        return 0
+    since = min(r.started_at for r in stale)
+    for record in recent:
+        orphan = record.kind == ingest.CATCH_UP_RUN and record.started_at >= since
+        if record.status == "running" and (record in stale or orphan):
+            store.finish_run(record.id, "failed", errors=[INTERRUPTED])
+    return len(stale)
 
 
 def _mark_published(store: Store, report: RunReport) -> None:
@@ -184,6 +214,7 @@ def _run_stages(
     if profile_name is None:
         report.profile = next(name for name, value in config.profiles.items() if value is profile)
 
+    check_output_folder(options.output)
     with timer.stage("fetch") as stage:
         if options.day is not None:
             fetched = ingest.fetch_date(config.arxiv, client, store, options.day, now=options.now)
@@ -197,6 +228,10 @@ def _run_stages(
                 progress=progress,
             )
         report.warnings.extend(fetched.warnings)
+        report.warnings.extend(
+            f"skipped a malformed feed item {item.identifier or '(no id)'}: {item.reason}"
+            for item in fetched.skipped
+        )
         first = fetched.days[0] if fetched.days else None
         stage.counts = {
             "requests": fetched.requests,
@@ -273,9 +308,18 @@ def _run_stages(
                 str(paths["site_day"]),
             ]
             return
-        written = site.write_site(digest, options.output / "site")
-        for path, content in rendered.items():
-            write_atomic(path, content)
+        _check_targets(options.output, [*rendered, *_site_targets(paths)])
+        removed = remove_stale_temporaries(options.output)
+        if removed:
+            report.warnings.append(
+                f"removed {len(removed)} temporary file(s) an interrupted run left behind"
+            )
+        try:
+            written = site.write_site(digest, options.output / "site")
+            for path, content in rendered.items():
+                write_atomic(path, content)
+        except OSError as error:
+            raise _write_failed(options.output, error) from error
         report.outputs = [str(path) for path in rendered] + [str(p) for p in written.written]
         stage.counts = {"files": len(report.outputs)}
 
@@ -292,7 +336,10 @@ def _run_stages(
 
     report.finished_at = _now()
     report.seconds = round((report.finished_at - report.started_at).total_seconds(), 3)
-    write_atomic(paths["report"], report.model_dump_json(indent=2) + "\n")
+    try:
+        write_atomic(paths["report"], report.model_dump_json(indent=2) + "\n")
+    except OSError as error:
+        raise _write_failed(options.output, error) from error
     report.outputs.append(str(paths["report"]))
 
 
@@ -341,3 +388,87 @@ def _render(config: Config, digest: Digest, paths: dict[str, Path]) -> dict[Path
     for category in dict.fromkeys(digest.categories):
         rendered[paths[f"feed:{category}"]] = feeds.render_rss(digest, category=category)
     return rendered
+
+
+# -- the output folder -----------------------------------------------------------------------
+
+OUTPUT_FOLDERS = ("", "feeds", "site", "site/archive", "site/assets", "exports", "reports")
+"""The folders under ``output`` a run writes into (where stale temporary files are looked for)."""
+
+_TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
+"""What :func:`~arxiv_radar.publish.files.write_atomic` names its temporary files."""
+
+_FIX = (
+    "choose another --output (or publish.output), or fix the folder: it must be a folder you "
+    "can write to, with free space"
+)
+
+
+def check_output_folder(output: Path) -> None:
+    """Raise :class:`UsageError` (exit 2) at once when ``output`` cannot be a writable folder:
+    before anything is fetched or paid for."""
+    existing = output
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        what = "is a file, not a folder" if existing == output else "cannot be created"
+        if existing != output:
+            what += f" ({existing} is a file, not a folder)"
+        raise UsageError(f"the output folder {output} {what}: {_FIX}")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"the output folder {output} is not writable ({existing}): {_FIX}")
+
+
+def _site_targets(paths: dict[str, Path]) -> list[Path]:
+    site_dir = paths["site"].parent
+    return [
+        paths["site"],
+        paths["site_day"],
+        site_dir / "data.json",
+        site_dir / "archive/index.html",
+    ]
+
+
+def _check_targets(output: Path, targets: Sequence[Path]) -> None:
+    """Refuse, before the first write, outputs that cannot be replaced by a file: a folder
+    where a file goes, a file where a folder goes (so nothing is published half-way)."""
+    check_output_folder(output)
+    for target in targets:
+        if target.is_dir():
+            raise UsageError(
+                f"cannot publish {target}: a folder is in the way of that output file; "
+                f"move or delete it and run again (nothing was written)"
+            )
+        parent = target.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise UsageError(
+                f"cannot publish {target}: {parent} is a file where a folder should be; "
+                f"move or delete it and run again (nothing was written)"
+            )
+
+
+def remove_stale_temporaries(output: Path) -> list[Path]:
+    """Delete temporary files a killed writer left in the output folders; return them."""
+    removed: list[Path] = []
+    for name in OUTPUT_FOLDERS:
+        folder = output / name
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if _TEMPORARY.match(path.name) and path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    if removed:
+        logger.info("removed %d stale temporary files under %s", len(removed), output)
+    return removed
+
+
+def _write_failed(output: Path, error: OSError) -> UsageError:
+    where = f" ({error.filename})" if error.filename else ""
+    return UsageError(
+        f"writing the outputs into {output} failed: {error.strerror or error}{where}. Each "
+        "file is either the new or the previous version, never half-written; "
+        f"{_FIX}, then run again."
+    )
