@@ -161,11 +161,17 @@ def _local_name(tag: object) -> str:
 
 
 def parse_datetime(text: str) -> dt.datetime:
-    """An ISO 8601 timestamp as a timezone-aware UTC datetime (naive input is taken as UTC)."""
+    """An ISO 8601 timestamp as a timezone-aware UTC datetime (naive input is taken as UTC).
+
+    Raises ValueError for text that is not one, or that UTC cannot hold (9999-12-31T23:00-05:00).
+    """
     value = dt.datetime.fromisoformat(text.strip())
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError as error:
+        raise ValueError(f"{text.strip()!r} is out of range in UTC") from error
 
 
 def _int_field(feed: etree._Element, name: str, default: int, url: str | None) -> int:

@@ -221,16 +221,17 @@ def _raw_versions(metadata: etree._Element) -> list[tuple[int, dt.datetime | Non
     versions = []
     for element in metadata.iterfind(f"{ns}version"):
         label = (element.get("version") or "").strip().lower()
-        if not label.startswith("v") or not label[1:].isdigit() or int(label[1:]) < 1:
+        # isdecimal, not isdigit: int() refuses digits such as "²" that isdigit accepts.
+        if not label.startswith("v") or not label[1:].isdecimal() or int(label[1:]) < 1:
             raise _BadRecord(f"<version version={label!r}> is not a version number")
         when: dt.datetime | None = None
         date_text = element.findtext(f"{ns}date")
         if date_text and date_text.strip():
             try:
                 when = email.utils.parsedate_to_datetime(date_text.strip())
-            except (TypeError, ValueError) as error:
+                when = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+            except (TypeError, ValueError, IndexError, OverflowError) as error:
                 raise _BadRecord(f"version date is not a date: {date_text.strip()!r}") from error
-            when = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
         versions.append((int(label[1:]), when))
     versions.sort(key=lambda item: item[0])
     return versions

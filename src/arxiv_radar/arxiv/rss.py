@@ -360,11 +360,12 @@ def _date_or_none(text: str | None) -> dt.date | None:
         return None
     try:
         moment = email.utils.parsedate_to_datetime(text.strip())
-    except (TypeError, ValueError, IndexError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        # OverflowError: a date at the edge of the calendar (31 Dec 9999 -0500) moved to ET.
+        return moment.astimezone(ET).date()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(ET).date()
 
 
 def _parse_item(

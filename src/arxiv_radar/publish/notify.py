@@ -67,6 +67,7 @@ _HOST = re.compile(
     r"|(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63})(?::\d{1,5})?\Z"
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PIECES = re.compile(r"[\s,]+")  # where Apprise splits one string into several URLs
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
 _MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
 _LINK_SAFE = "/:?#@!$&'*+,;=%-._~"  # RFC 3986 characters, minus ( ) [ ] that Markdown reads
@@ -158,8 +159,23 @@ def mask_url(url: str) -> str:
 
 
 def _secrets(url: str) -> list[str]:
-    """Every fragment of ``url`` that may be secret, longest first (for scrubbing text)."""
-    found: set[str] = {url.strip()}
+    """Every fragment of ``url`` that may be secret, longest first (for scrubbing text).
+
+    Apprise reads one string as several URLs split at whitespace and commas, and names each
+    piece it cannot use in its messages ("Unsupported URL: ..."): every piece is taken apart
+    as a URL of its own, and a piece that is not a URL is secret whole.
+    """
+    text = url.strip()
+    found: set[str] = {text}
+    for piece in {text, *_PIECES.split(text)}:
+        found.update(_fragments(piece))
+    variants = {variant for item in found for variant in (item, unquote(item), quote(item))}
+    return sorted((s for s in variants if len(s) >= _MIN_SECRET), key=lambda s: (-len(s), s))
+
+
+def _fragments(url: str) -> set[str]:
+    """``url`` and the parts of it that may be secret (see :func:`_secrets`)."""
+    found: set[str] = {url}
     match = _SCHEME.match(url)
     if match is not None:
         rest = match["rest"].strip()
@@ -178,8 +194,7 @@ def _secrets(url: str) -> list[str]:
         for pair in query.split("&"):
             key, _, value = pair.partition("=")
             found.update((pair, value))
-    variants = {variant for item in found for variant in (item, unquote(item), quote(item))}
-    return sorted((s for s in variants if len(s) >= _MIN_SECRET), key=lambda s: (-len(s), s))
+    return found
 
 
 def _scrub(text: str, secrets: Sequence[str]) -> str:

@@ -15,8 +15,10 @@ Papers are rendered into the HTML, so every page reads without JavaScript and fr
 each page carries a Content-Security-Policy that allows scripts and styles from the site's
 own files only.
 
-Untrusted text (everything from arXiv or an LLM) is escaped by Jinja2's autoescape; a
-summary's HTML comes only from :func:`~arxiv_radar.summarize.sanitize.markdown_to_safe_html`.
+Untrusted text (everything from arXiv or an LLM) is cleaned of control and bidi characters
+(:func:`~arxiv_radar.summarize.sanitize.clean_characters`, applied to every ``{{ value }}``
+that is not :class:`~markupsafe.Markup`) and escaped by Jinja2's autoescape; a summary's HTML
+comes only from :func:`~arxiv_radar.summarize.sanitize.markdown_to_safe_html`.
 
 Every file is rendered first and then written atomically
 (:func:`~arxiv_radar.publish.files.write_atomic`: a temporary file in the same folder, then
@@ -66,7 +68,7 @@ from markupsafe import Markup
 
 from arxiv_radar.models import AnnounceType, Digest, DigestEntry
 from arxiv_radar.publish.files import write_atomic
-from arxiv_radar.summarize.sanitize import markdown_to_safe_html
+from arxiv_radar.summarize.sanitize import clean_characters, markdown_to_safe_html
 
 __all__ = [
     "DATA_SCHEMA",
@@ -242,6 +244,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_clean_text,
     )
     env.globals.update(
         summary_html=summary_html,
@@ -250,6 +253,14 @@ def _environment() -> Environment:
     )
     env.filters["long_date"] = _long_date
     return env
+
+
+def _clean_text(value: Any) -> Any:
+    """Every printed value but Markup (sanitized HTML) loses control and bidi characters: a
+    U+202E in a title must not reverse the text around it on the page."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return clean_characters(value)
+    return value
 
 
 def _render_day(env: Environment, digest: Digest, *, root: str) -> bytes:

@@ -8,8 +8,8 @@ CommonMark renderer, even one that allows raw HTML, turns into no raw HTML, no i
 other than ``http``/``https``:
 
 - line endings become ``\\n``; control characters (but tab and newline), Unicode bidi controls
-  (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), U+FEFF and lone surrogates are
-  removed;
+  (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), U+FEFF, the noncharacters U+FFFE and
+  U+FFFF (which XML 1.0 refuses: a feed could not be written) and lone surrogates are removed;
 - raw HTML tags, comments, processing instructions and declarations are removed, and the text
   between tags is kept (``<b>bold</b>`` becomes ``bold``, ``<br>`` a space); any other ``<`` that
   could open a tag is escaped (``\\<``), so it shows as text;
@@ -63,7 +63,8 @@ _PUNCT = frozenset(string.punctuation)
 _BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C, 0xFEFF]
 _CONTROLS = [c for c in range(0x20) if c not in (0x09, 0x0A)] + [0x7F, *range(0x80, 0xA0)]
 _SURROGATES = range(0xD800, 0xE000)  # lone halves: not text, and not encodable as UTF-8
-_DELETE = dict.fromkeys([*_BIDI, *_CONTROLS, *_SURROGATES])
+_NOT_XML = (0xFFFE, 0xFFFF)  # noncharacters XML 1.0 refuses (lxml will not write them)
+_DELETE = dict.fromkeys([*_BIDI, *_CONTROLS, *_SURROGATES, *_NOT_XML])
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029]")
 
 # -- raw HTML, as CommonMark recognises it ---------------------------------------------------
@@ -181,7 +182,8 @@ def _safe_token(token: Token) -> bool:
 
 def clean_characters(text: str) -> str:
     """``text`` with ``\\n`` line endings and without control characters (but tab and newline),
-    bidi controls, U+FEFF and lone surrogates: the first step of :func:`sanitize_markdown`."""
+    bidi controls, U+FEFF, U+FFFE, U+FFFF and lone surrogates: the first step of
+    :func:`sanitize_markdown`."""
     return _LINE_BREAKS.sub("\n", text).translate(_DELETE)
 
 
