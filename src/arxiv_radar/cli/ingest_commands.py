@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from arxiv_radar import ingest
 from arxiv_radar.arxiv import calendar, rss
@@ -295,8 +296,7 @@ def papers(
             item.paper.versioned_id,
             types[0].value if types else "-",
             item.paper.primary_category or "-",
-            item.paper.title,
-            markup=False,
+            Text(item.paper.title),  # plain text: a "[" in a title is not rich markup
         )
     out.print(table)
 
