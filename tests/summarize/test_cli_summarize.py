@@ -331,3 +331,26 @@ def test_fulltext_mode_reads_the_html_through_the_polite_client(
     inside = user.split("\n<<<PAPER\n")[1].split("\nPAPER>>>")[0]
     assert "Fine-tuning large language models is expensive." in inside
     assert "a sparse router over low-rank adapters" in inside
+
+
+def test_a_key_echoed_by_the_endpoint_is_never_stored_or_logged(
+    folder: Path, llm: OpenAIServer
+) -> None:
+    canary = "sk-canary-0123456789abcdef"
+    configure(folder, llm, max_papers=1)
+    (folder / "arxiv-radar.toml").write_text(
+        (folder / "arxiv-radar.toml").read_text() + 'api_key_env = "MY_LLM_KEY"\n'
+    )
+
+    def echo(request: RecordedRequest) -> Reply:
+        header = request.headers.get("authorization", "")
+        return Reply(text=f"{GOOD_ANSWER}\nYour key: {header}", headers={"X-Echo": header})
+
+    llm.respond(echo)
+    result = run_cli("summarize", "--json", "--debug", cwd=folder, env={"MY_LLM_KEY": canary})
+    assert result.returncode == 0, result.stderr
+    assert llm.chat_requests[0].headers["authorization"] == f"Bearer {canary}"
+    assert canary not in result.stdout + result.stderr
+    with sqlite3.connect(folder / "arxiv-radar.db") as db:
+        rows = db.execute("SELECT markdown FROM summaries").fetchall()
+    assert rows and all(canary not in row[0] for row in rows) and "***" in rows[0][0]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,12 +73,47 @@ class _State:
 state = _State()
 
 
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)$", re.IGNORECASE)
+
+
+def environment_secrets(env: Mapping[str, str]) -> list[str]:
+    """Values of the environment's ``*_KEY``, ``*_TOKEN``, ``*_SECRET`` and ``*_PASSWORD``
+    variables (8 characters or more): what no log line may show."""
+    return sorted(
+        {value for name, value in env.items() if _SECRET_NAME.search(name) and len(value) >= 8},
+        key=len,
+        reverse=True,
+    )
+
+
+class SecretFilter(logging.Filter):
+    """Replaces every known secret in a log record's message with ``***`` (third-party
+    libraries log request and response headers at debug level)."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self.secrets = [secret for secret in secrets if secret]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        scrubbed = message
+        for secret in self.secrets:
+            scrubbed = scrubbed.replace(secret, "***")
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        return True
+
+
 def setup_logging(debug: bool) -> None:
     state.debug = debug
+    handler = RichHandler(console=err, show_path=debug, show_time=debug)
+    handler.addFilter(SecretFilter(environment_secrets(os.environ)))
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=debug, show_time=debug)],
+        handlers=[handler],
         force=True,
     )
 

@@ -301,6 +301,7 @@ def summarize_papers(
                 text_source=text_source,
                 pdf_source=pdf_source,
                 on_outcome=done,
+                secret=spec.api_key,
             )
         )
         report.calls = result.calls
@@ -327,6 +328,7 @@ async def _call_model(
     text_source: TextSource | None,
     pdf_source: PdfSource | None,
     on_outcome: ProgressFn,
+    secret: str | None = None,
 ) -> Any:
     model = client()
     try:
@@ -341,6 +343,7 @@ async def _call_model(
             text_source=text_source,
             pdf_source=pdf_source,
             on_outcome=on_outcome,
+            secret=secret,
         )
     finally:
         close = getattr(model, "aclose", None)
@@ -360,6 +363,7 @@ async def _run_jobs(
     text_source: TextSource | None,
     pdf_source: PdfSource | None,
     on_outcome: ProgressFn,
+    secret: str | None = None,
 ) -> Any:
     upload = template.input_mode == "upload"
     jobs: list[Job] = []
@@ -396,7 +400,10 @@ async def _run_jobs(
         paper, _ = outcome.job.payload
         key = keys[paper.arxiv_id]
         if outcome.completion is not None:
-            parsed = parse_summary(outcome.completion.text, language=template.language)
+            text = outcome.completion.text
+            if secret:  # an endpoint that echoes the key back never gets it stored or published
+                text = text.replace(secret, "***")
+            parsed = parse_summary(text, language=template.language)
             summary = _stored(
                 key,
                 outcome.completion.model or client.model,
