@@ -17,8 +17,6 @@ import html
 import json
 import os
 import shutil
-import sqlite3
-import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,6 +56,7 @@ from arxiv_radar.publish.feeds import (
 )
 
 from digest_helpers import GENERATED_AT, XSS_PAYLOADS, sample_digest, xss_digest
+from reader_helpers import newsboat_items
 
 GOLDEN = Path(__file__).parent / "golden_feeds"
 BASE_URL = "https://radar.example.org/daily"
@@ -577,42 +576,6 @@ def _static_server(root: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def _newsboat_items(newsboat: str, url: str, home: Path) -> list[dict[str, Any]]:
-    """Run ``newsboat -x reload`` on one feed with its own cache; return what it stored."""
-    home.mkdir()
-    (home / "urls").write_text(url + "\n", encoding="utf-8")
-    (home / "config").write_text("download-timeout 20\nreload-threads 1\n", encoding="utf-8")
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "TERM": "dumb",
-    }
-    cache = home / "cache.db"
-    result = subprocess.run(
-        [newsboat, "-x", "reload", "-u", "urls", "-c", str(cache), "-C", "config"],
-        cwd=home,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    with sqlite3.connect(cache) as db:
-        db.row_factory = sqlite3.Row
-        feeds = [dict(row) for row in db.execute("SELECT rssurl, url, title FROM rss_feed")]
-        assert [feed["rssurl"] for feed in feeds] == [url]
-        rows = db.execute(
-            "SELECT guid, title, url, author, pubDate, content FROM rss_item WHERE feedurl = ?",
-            (url,),
-        )
-        return [dict(row) for row in rows]
-
-
 @pytest.mark.parametrize("make", [sample_digest, xss_digest], ids=["sample", "xss"])
 def test_newsboat_reads_every_item(make: Any, tmp_path: Path) -> None:
     newsboat = newsboat_or_skip()
@@ -625,7 +588,7 @@ def test_newsboat_reads_every_item(make: Any, tmp_path: Path) -> None:
             url = f"{base_url}/feeds/{name}"
             with urlopen(url, timeout=10) as response:  # the self link serves the feed itself
                 assert response.read() == (site / "feeds" / name).read_bytes()
-            stored = {row["guid"]: row for row in _newsboat_items(newsboat, url, tmp_path / name)}
+            stored = {row["guid"]: row for row in newsboat_items(newsboat, url, tmp_path / name)}
             category = None if name in ("rss.xml", "atom.xml") else name.removesuffix(".xml")
             entries = feed_entries(digest, category)
             assert entries and sorted(stored) == sorted(

@@ -18,7 +18,6 @@ import datetime as dt
 import functools
 import http.server
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ from arxiv_radar.models import Digest, DigestEntry
 from arxiv_radar.publish.site import write_site
 
 from digest_helpers import sample_digest, xss_digest
+from reader_helpers import CHROMIUM_ARGS, CHROMIUM_ENV, chromium_path
 
 try:
     from playwright.sync_api import Browser, Dialog, Page, ViewportSize, sync_playwright
@@ -38,25 +38,12 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ENV = "ARXIV_RADAR_TEST_CHROMIUM"
-# Debian's Chromium on a closed network, as root: no sandbox, no background connections.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-extensions",
-]
 PHONE: ViewportSize = {"width": 375, "height": 740}
 
 
 def chromium_or_skip() -> str:
     """The Chromium to drive, or skip (fail under ``CI=true``) when it or Playwright is missing."""
-    path = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium") or "/usr/bin/chromium"
+    path = chromium_path()
     missing = []
     if not Path(path).is_file():
         missing.append(f"Chromium ({path}; apt-get install chromium, or set {CHROMIUM_ENV})")

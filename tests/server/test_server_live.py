@@ -16,38 +16,24 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import feedparser
 import httpx
 import pytest
 
+from reader_helpers import CHROMIUM_ARGS, chromium_path, newsboat_items
 from replay_server import ReplayServer
 
 try:
     from playwright.sync_api import sync_playwright
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None  # type: ignore[assignment]
-
-CHROMIUM_ENV = "ARXIV_RADAR_TEST_CHROMIUM"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-extensions",
-]
 
 
 def _missing(what: str) -> None:
@@ -147,39 +133,6 @@ def test_the_server_answers_over_http(live: tuple[str, ReplayServer, Path]) -> N
     assert httpx.post(f"{url}/admin/refresh").status_code == 404  # no token: no admin
 
 
-def newsboat_items(newsboat: str, url: str, home: Path) -> list[dict[str, Any]]:
-    """Run ``newsboat -x reload`` on one feed with its own cache; return what it stored."""
-    home.mkdir()
-    (home / "urls").write_text(url + "\n", encoding="utf-8")
-    (home / "config").write_text("download-timeout 20\nreload-threads 1\n", encoding="utf-8")
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "TERM": "dumb",
-    }
-    cache = home / "cache.db"
-    result = subprocess.run(
-        [newsboat, "-x", "reload", "-u", "urls", "-c", str(cache), "-C", "config"],
-        cwd=home,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    with sqlite3.connect(cache) as db:
-        db.row_factory = sqlite3.Row
-        feeds = [dict(row) for row in db.execute("SELECT rssurl, title FROM rss_feed")]
-        assert [feed["rssurl"] for feed in feeds] == [url]
-        rows = db.execute("SELECT guid, title, url, author FROM rss_item WHERE feedurl = ?", (url,))
-        return [dict(row) for row in rows]
-
-
 @pytest.mark.parametrize(
     ("path", "count"), [("/rss", 50), ("/atom", 50), ("/rss/cs.DC", 27), ("/rss?type=cross", 17)]
 )
@@ -200,7 +153,7 @@ def test_newsboat_reads_the_served_feeds(
 
 
 def test_chromium_loads_the_page(live: tuple[str, ReplayServer, Path]) -> None:
-    executable = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium") or "/usr/bin/chromium"
+    executable = chromium_path()
     if sync_playwright is None or not Path(executable).is_file():
         _missing(f"Chromium ({executable}) and the playwright package")
     url, _, _ = live
