@@ -33,8 +33,9 @@ app = typer.Typer(
         "Watch arXiv for the papers you care about.\n\n"
         "Every announcement day arxiv-radar reads the new listings of the categories "
         "you follow (one polite request to rss.arxiv.org), keeps them in a local store, "
-        "fills in missed days through the export API, and ranks them against your "
-        "interests with explained scores.\n\n"
+        "fills in missed days through the export API, ranks them against your "
+        "interests with explained scores, summarizes the best (any OpenAI-compatible model, "
+        "or offline) and publishes a Markdown digest, feeds and a static site.\n\n"
         "Start with: arxiv-radar demo   (offline, on a real announcement day)\n\n"
         "Every day: arxiv-radar run   (fetch, rank, summarize, publish)"
     ),
