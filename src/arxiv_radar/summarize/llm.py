@@ -24,12 +24,11 @@ then owns and closes); tests point ``base_url`` at a local server.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import httpx
@@ -37,6 +36,7 @@ import openai
 import tenacity
 from openai.types.chat import ChatCompletion
 
+from arxiv_radar.arxiv.http import parse_retry_after as parse_http_retry_after
 from arxiv_radar.config import SummaryConfig
 from arxiv_radar.errors import LLMError
 from arxiv_radar.summarize.providers import NO_KEY_PLACEHOLDER, ProviderSpec
@@ -108,20 +108,7 @@ def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None
             return max(0.0, float(millis) / 1000)
         except ValueError:
             pass
-    value = lowered.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return parse_http_retry_after(lowered.get("retry-after"), now=now)
 
 
 class ChatClient:
