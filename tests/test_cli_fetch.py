@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from arxiv_radar.arxiv.rss import parse_listing
 from arxiv_radar.store import Store
+from test_catch_up import store_read_listing_on
 
 from cli_helpers import run_cli
 from replay_server import ReplayServer, Reply, fixture_bytes
@@ -132,6 +135,8 @@ def test_empty_weekend_feed_is_not_an_error(tmp_path: Path, replay: ReplayServer
 
 
 def test_catch_up_fills_missing_days_through_the_api(tmp_path: Path, replay: ReplayServer) -> None:
+    # The store began on Friday 2026-04-17 (catch-up goes no further back: tests/test_catch_up.py).
+    store_read_listing_on(tmp_path / "arxiv-radar.db", dt.date(2026, 4, 17))
     replay.add("/rss/cs.AI+math.CO", Reply(body=fixture_bytes(RSS_FIXTURE)))
     api_page = fixture_bytes("api_atom_idlist_single_1605.08386_2026.xml")
     replay.add("/api/query", Reply(body=api_page))
@@ -148,6 +153,7 @@ def test_catch_up_fills_missing_days_through_the_api(tmp_path: Path, replay: Rep
     with Store.open(str(tmp_path / "arxiv-radar.db")) as store:
         dates = [d.isoformat() for d in store.announcement_dates()]
     assert dates == [
+        "2026-04-17",
         "2026-04-20",
         "2026-04-21",
         "2026-04-22",
@@ -265,14 +271,15 @@ def test_doctor_reports_each_check(tmp_path: Path, replay: ReplayServer) -> None
     assert "sk-canary-123" not in result.stdout + result.stderr
     replay.add("/rss/cs.AI", Reply(status=404))
     failing = run_cli("doctor", cwd=tmp_path, server=replay)
-    assert failing.returncode == 1
+    assert failing.returncode == 6  # a failed check (1 is an unexpected error)
     assert "FAIL" in failing.stdout
 
 
 @pytest.mark.parametrize("command", ["fetch", "papers", "doctor", "backfill", "rank"])
 def test_python_dash_m_and_console_script_agree(tmp_path: Path, command: str) -> None:
+    script = Path(sys.executable).with_name("arxiv-radar")  # this environment's console script
     result = subprocess.run(
-        ["arxiv-radar", command, "--help"],
+        [str(script), command, "--help"],
         cwd=tmp_path,
         env={**os.environ, "COLUMNS": "200"},
         capture_output=True,

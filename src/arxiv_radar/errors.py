@@ -5,8 +5,11 @@
     ArxivRadarError                  exit 1   base of everything below
     ├── ConfigError                  exit 2   bad or unreadable configuration
     ├── UsageError                   exit 2   bad command-line input (a date, an id)
+    │   └── StoreMissingError                 a command that only reads found no store there
     ├── ArxivError                   exit 3   talking to arXiv failed
     │   ├── ArxivHTTPError                    a non-success status after all retries
+    │   │   └── ArxivUnreachableError         this machine cannot reach arXiv (name lookup
+    │   │                                     failed, connection refused): not retried
     │   ├── ArxivAPIError                     the export API answered with an error feed
     │   └── ArxivParseError                   a response that is not what it should be
     ├── StoreError                   exit 4   the store cannot be opened, migrated or written
@@ -86,6 +89,19 @@ class ArxivHTTPError(ArxivError):
         super().__init__(message, url=url)
 
 
+class ArxivUnreachableError(ArxivHTTPError):
+    """This machine cannot reach arXiv at all: the host name did not resolve, the connection
+    was refused or there is no route to it. That is the user's network (or proxy), not arXiv,
+    so it is reported after the first attempt instead of being retried with backoff.
+
+    ``host`` is the host that could not be reached (a proxy's, when one is in use).
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, host: str | None = None) -> None:
+        self.host = host
+        super().__init__(message, url=url, status=None, attempts=1)
+
+
 class ArxivAPIError(ArxivError):
     """The export API answered with an error feed (HTTP 400 and an ``Error`` entry)."""
 
@@ -98,6 +114,12 @@ class StoreError(ArxivRadarError):
     """The store cannot be opened, migrated or written."""
 
     exit_code = 4
+
+
+class StoreMissingError(UsageError):
+    """A command that only reads (``papers``, ``rank``) was pointed at a store that does not
+    exist: it says so (exit 2, as for a store with nothing in it yet) instead of creating an
+    empty one."""
 
 
 class LLMError(ArxivRadarError):

@@ -1,9 +1,15 @@
 """The fetch stage: arXiv listings into the store.
 
 ``fetch_latest`` reads today's listing (one RSS request for every followed category)
-and, when earlier announcement days within ``days_back`` are missing from the
-store, fills them through the export API. ``backfill_*`` ingest papers on request:
-by id, by submission window, or by an OAI-PMH harvest.
+and, when announcement days since the store began (and within ``days_back``) are missing
+from it, fills them through the export API; earlier history is ``backfill``'s job.
+``fetch_date`` reads one given day, or takes it from the store when the store holds it
+complete. ``backfill_*`` ingest papers on request: by id, by submission window, or by an
+OAI-PMH harvest.
+
+A day is *complete in the store* for the followed categories when each of them had that
+day's listing read whole: from the RSS feed, or through the export API by a finished
+catch-up or backfill (the store's ``listings`` table).
 
 Every function takes its collaborators (an :class:`ArxivClient`, a :class:`Store`)
 as arguments and returns a typed report; nothing here prints.
@@ -20,7 +26,7 @@ from dataclasses import dataclass, field
 from arxiv_radar.arxiv import api, calendar, derive, oai, rss
 from arxiv_radar.arxiv.http import ArxivClient
 from arxiv_radar.config import ArxivConfig
-from arxiv_radar.errors import ArxivError
+from arxiv_radar.errors import ArxivError, UsageError
 from arxiv_radar.models import (
     IngestCounts,
     ListingEntry,
@@ -35,6 +41,8 @@ Progress = Callable[[str, int, int | None], None]
 """Callback ``(label, done, total)`` for progress bars; the CLI passes one."""
 
 CATCH_UP_RUN = "catch-up"
+DAILY_RUNS = ("run", "fetch")
+"""The kinds of run that read the live listing: the first one is when the store began."""
 
 
 def _no_progress(label: str, done: int, total: int | None) -> None:
@@ -46,8 +54,9 @@ class DayReport:
     """What one announcement day's ingestion did."""
 
     announced_on: dt.date | None
-    source: str  # "rss" | "api" | "oai"
-    status: str  # "ingested" | "not-modified" | "no-announcement" | "empty-unexpected"
+    source: str  # "rss" | "api" | "oai" | "store"
+    # "ingested" | "not-modified" | "no-announcement" | "empty-unexpected" | "stored"
+    status: str
     counts: IngestCounts = field(default_factory=IngestCounts)
     by_type: Counter[str] = field(default_factory=Counter)
     by_category: Counter[str] = field(default_factory=Counter)
@@ -184,18 +193,58 @@ def fetch_today(
     report.counts = store.ingest(listing.entries)
     report.skipped.extend(listing.skipped)
     _tally(report, listing.entries, config.categories)
+    if listing.announced_on is not None:
+        store.record_listing(listing.announced_on, "rss", config.categories, report.papers)
     client.remember(fetched.response)
     return report
+
+
+def store_began(store: Store) -> dt.date | None:
+    """The first listing day of the store's daily path: the earliest day read from the
+    listing feed, or the listing day that was live when the first ``run``/``fetch`` started,
+    whichever is earlier (None for a store that never ran either)."""
+    first_run = store.first_run_started(DAILY_RUNS)
+    candidates = [
+        day
+        for day in (
+            store.first_announcement_date("rss"),
+            calendar.expected_latest_listing_day(first_run) if first_run else None,
+        )
+        if day is not None
+    ]
+    return min(candidates, default=None)
+
+
+def is_complete(store: Store, day: dt.date, categories: Collection[str]) -> bool:
+    """True when the listing of ``day`` was read whole for every one of ``categories``."""
+    return set(categories) <= store.listed_categories(day)
+
+
+def check_announced(day: dt.date, now: dt.datetime | None = None) -> None:
+    """Refuse (:class:`UsageError`, exit 2) a day whose listing cannot exist yet."""
+    now = now or dt.datetime.now(dt.UTC)
+    if calendar.is_listing_day(day):
+        if calendar.announcement_time(day) <= now:
+            return
+        when = calendar.announcement_time(day).astimezone(calendar.ET)
+        raise UsageError(
+            f"{day} is in the future: arXiv announces that listing on "
+            f"{when:%A %d %B %Y at %H:%M} ET"
+        )
+    if day > now.astimezone(calendar.ET).date():
+        raise UsageError(f"{day} is in the future: there is no listing for it yet")
 
 
 def missing_days(
     store: Store, *, today: dt.date, days_back: int, exclude: Collection[dt.date] = ()
 ) -> list[dt.date]:
-    """Listing days within ``days_back`` with no announcement and no finished catch-up."""
-    if days_back <= 0:
+    """Listing days before ``today``, since the store began (:func:`store_began`) and within
+    ``days_back``, with no announcement, no listing read and no finished catch-up."""
+    began = store_began(store)
+    if days_back <= 0 or began is None:
         return []
-    start = today - dt.timedelta(days=days_back)
-    known = set(store.announcement_dates()) | set(exclude)
+    start = max(today - dt.timedelta(days=days_back), began)
+    known = set(store.announcement_dates()) | set(exclude) | store.listing_dates()
     known |= store.run_dates(CATCH_UP_RUN)
     return [d for d in calendar.listing_days(start, today) if d < today and d not in known]
 
@@ -213,6 +262,8 @@ def fetch_day_from_api(
     try:
         papers = list(api.search_submitted(client, config.api_url, config.categories, start, end))
         reports = _store_derived(store, papers, config.categories, feed="api", announced_on=day)
+        found = sum(report.papers for report in reports if report.announced_on == day)
+        store.record_listing(day, "api", config.categories, found)
     except Exception as error:
         store.finish_run(run_id, "failed", errors=[str(error)])
         raise
@@ -234,7 +285,8 @@ def fetch_latest(
     catch_up: bool = True,
     progress: Progress = _no_progress,
 ) -> FetchReport:
-    """Today's listing, then any missing earlier days within ``config.days_back``."""
+    """Today's listing, then any day missed since the store began, within
+    ``config.days_back`` (:func:`missing_days`)."""
     now = now or dt.datetime.now(dt.UTC)
     report = FetchReport()
     sent_before = client.requests_sent
@@ -282,10 +334,20 @@ def fetch_date(
     day: dt.date,
     *,
     now: dt.datetime | None = None,
+    use_stored: bool = False,
 ) -> FetchReport:
-    """Ingest one given listing day: from RSS when it is the live one, else the API."""
+    """Ingest one given listing day: from RSS when it is the live one, else the API.
+
+    A day whose listing cannot exist yet is refused (:func:`check_announced`). With
+    ``use_stored``, a day complete in the store (:func:`is_complete`) is taken from it
+    without any request (status ``stored``).
+    """
     now = now or dt.datetime.now(dt.UTC)
+    check_announced(day, now)
     report = FetchReport()
+    if use_stored and is_complete(store, day, config.categories):
+        report.days.append(_stored_day(store, day, config.categories))
+        return report
     sent_before = client.requests_sent
     if day == calendar.expected_latest_listing_day(now):
         today = fetch_today(config, client, store, now=now)
@@ -299,6 +361,21 @@ def fetch_date(
     else:
         report.days.append(fetch_day_from_api(config, client, store, day))
     report.requests = client.requests_sent - sent_before
+    return report
+
+
+def _stored_day(store: Store, day: dt.date, followed: Collection[str]) -> DayReport:
+    report = DayReport(announced_on=day, source="store", status="stored")
+    for item in store.papers_announced_on(day):
+        types = sorted(
+            (a.announce_type for a in item.announcements if a.announced_on == day),
+            key=lambda t: t.priority,
+        )
+        if types:
+            report.by_type[types[0].value] += 1
+        for category in item.paper.categories:
+            if category in followed:
+                report.by_category[category] += 1
     return report
 
 
@@ -380,5 +457,7 @@ __all__ = [
     "derive_entries",
     "fetch_date",
     "fetch_latest",
+    "is_complete",
     "listing_day_of",
+    "store_began",
 ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import signal
 import subprocess
@@ -28,6 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
+from cli_helpers import cli_environment
 from replay_server import ReplayServer
 
 CATEGORIES = ("cs.AI", "cs.CL", "cs.DC", "cs.LG")
@@ -121,6 +121,21 @@ def engine_for(db: str) -> Engine:
     return create_engine(url, poolclass=NullPool)
 
 
+def store_began_on(db: str, moment: str = "2026-04-17 12:00:00.000000") -> None:
+    """Move the store's first recorded run back to ``moment`` (UTC): a store in use since
+    then, so catch-up may fill the days missed since (by default Friday 2026-04-17, before
+    the whole week that precedes the recorded Monday listing)."""
+    engine = engine_for(db)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE runs SET started_at = :moment WHERE id = (SELECT MIN(id) FROM runs)"),
+                {"moment": moment},
+            )
+    finally:
+        engine.dispose()
+
+
 def sql(db: str, query: str) -> list[tuple[object, ...]]:
     """The rows of one query on the store at ``db`` (a SQLite path or a URL)."""
     engine = engine_for(db)
@@ -204,21 +219,6 @@ def check_store(db: str, *, settled: bool = True) -> StoreState:
 # -- the command line in a subprocess ------------------------------------------------------
 
 
-def cli_env(server: ReplayServer | None, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment ``tests/cli_helpers.run_cli`` uses, for a process started here."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("ARXIV_RADAR_")}
-    environment["COLUMNS"] = "200"
-    if server is not None:
-        environment.update(
-            ARXIV_RADAR_RSS_URL=server.url("/rss"),
-            ARXIV_RADAR_API_URL=server.url("/api/query"),
-            ARXIV_RADAR_OAI_URL=server.url("/oai"),
-            ARXIV_RADAR_MIN_INTERVAL="0.05",
-        )
-    environment.update(extra or {})
-    return environment
-
-
 def start_cli(
     *args: str, cwd: Path, server: ReplayServer | None = None, env: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:
@@ -226,7 +226,7 @@ def start_cli(
     return subprocess.Popen(
         [sys.executable, "-m", "arxiv_radar", *args],
         cwd=cwd,
-        env=cli_env(server, env),
+        env=cli_environment(server, env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

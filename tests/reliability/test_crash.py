@@ -39,6 +39,7 @@ from radar_checks import (
     check_outputs,
     check_store,
     start_cli,
+    store_began_on,
     stray_temporaries,
     wait_until,
 )
@@ -82,6 +83,7 @@ def rerun(folder: Path, server: ReplayServer) -> subprocess.CompletedProcess[str
 
 
 def test_kill_while_catching_up_then_resume(good: Path, replay: ReplayServer) -> None:
+    store_began_on(db(good))
     replay.add(FEED_PATH, Reply(body=good_feed()))
     replay.add(API_PATH, Reply(body=api_page(), delay=0.4))
     (good / "arxiv-radar.toml").write_text(fast_config(timeout=10), encoding="utf-8")
@@ -173,7 +175,8 @@ def paper_of(request: LLMRequest) -> str:
 def summary_config(llm: OpenAIServer) -> str:
     return (
         f'[summaries]\nprovider = "openai-compatible"\nbase_url = "{llm.base_url}"\n'
-        'model = "m"\nmax_papers = 5\nconcurrency = 1\nlanguage = "en"\n'
+        'model = "m"\nmax_papers = 5\nconcurrency = 1\nlanguage = "en"\n\n'
+        '[publish]\noutput = "."\n'
     )
 
 

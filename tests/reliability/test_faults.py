@@ -36,7 +36,7 @@ from fault_server import (
     with_duplicates,
     with_malformed_items,
 )
-from radar_checks import check_outputs, check_store, snapshot, sql
+from radar_checks import check_outputs, check_store, snapshot, sql, store_began_on
 from replay_server import ReplayServer, Reply, Responder
 
 INTERVAL = 0.2
@@ -188,6 +188,7 @@ def test_malformed_items_are_skipped_and_reported(good: Path, replay: ReplayServ
 
 
 def test_catch_up_gets_past_api_faults(good: Path, replay: ReplayServer) -> None:
+    store_began_on(db(good))
     replay.add(FEED_PATH, Reply(body=good_feed()))
     replay.add(API_PATH, unavailable("0"), rate_limited("0.5"), Reply(body=api_page()))
     configure(good, fast_config(max_retries=2))
@@ -206,6 +207,7 @@ def test_catch_up_gets_past_api_faults(good: Path, replay: ReplayServer) -> None
 def test_a_failed_catch_up_still_publishes_today_and_the_next_run_resumes(
     good: Path, replay: ReplayServer
 ) -> None:
+    store_began_on(db(good))
     replay.add(FEED_PATH, Reply(body=good_feed()))
     replay.add(API_PATH, Reply(body=api_page()), unavailable("0"))
     configure(good, fast_config(max_retries=1))

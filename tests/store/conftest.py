@@ -7,7 +7,6 @@ missing server is a failure: CI must not pass by skipping them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,19 +16,7 @@ from sqlalchemy.pool import NullPool
 
 from arxiv_radar.store import Store
 
-PG_URL_ENV = "ARXIV_RADAR_TEST_PG_URL"
-
-
-def pg_url_or_skip() -> str:
-    url = os.environ.get(PG_URL_ENV, "").strip()
-    if url:
-        return url
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(
-            f"{PG_URL_ENV} is not set but CI=true: PostgreSQL tests must run in CI "
-            "(run scripts/start-postgres.sh and export the URL it prints)"
-        )
-    pytest.skip(f"PostgreSQL tests need {PG_URL_ENV} (see scripts/start-postgres.sh)")
+from pg_helpers import pg_url_or_skip
 
 
 def reset_postgres(url: str) -> None:

@@ -8,7 +8,9 @@ streamed bodies included). Requests to an ``arxiv.org`` host never go faster tha
 one every 3 seconds, whatever the configuration says.
 
 Transient failures (429, 5xx, timeouts, dropped connections) are retried with
-exponential backoff and jitter; a ``Retry-After`` header is honoured. Conditional
+exponential backoff and jitter; a ``Retry-After`` header is honoured. A host name that does
+not resolve, a refused connection or an unreachable network is this machine's network, not
+arXiv: it fails at once with :class:`ArxivUnreachableError`, naming what failed. Conditional
 requests (``If-None-Match``/``If-Modified-Since``) use validators remembered in an
 :class:`HttpCache` (the store), and are remembered only once the caller says the
 response was processed, so a run that fails half-way never turns into a 304 that
@@ -21,10 +23,13 @@ local server, and the same code runs.
 from __future__ import annotations
 
 import email.utils
+import errno
 import logging
 import random
+import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -35,7 +40,7 @@ import httpx
 import tenacity
 
 from arxiv_radar import __version__
-from arxiv_radar.errors import ArxivHTTPError
+from arxiv_radar.errors import ArxivHTTPError, ArxivUnreachableError
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +49,8 @@ ARXIV_MIN_INTERVAL = 3.0
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 PROJECT_URL = "https://github.com/arxiv-radar/arxiv-radar"
+OFFLINE_HINT = "to see arxiv-radar work without the network, run: arxiv-radar demo"
+_UNREACHABLE_ERRNOS = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
 
 Params = Mapping[str, str | int | float]
 
@@ -83,6 +90,60 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _env_proxy_for(url: httpx.URL) -> tuple[str, str] | None:
+    """The proxy the environment (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) routes ``url``
+    through, as ``(host, host:port)`` without credentials; None when it goes direct."""
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(url.host):
+        return None
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if not parts.hostname:
+        return None
+    address = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
+    return parts.hostname, address
+
+
+def network_failure(
+    error: httpx.TransportError, url: httpx.URL, *, proxy: tuple[str, str] | None = None
+) -> ArxivUnreachableError | None:
+    """The error to raise at once when ``error`` says this machine cannot reach the host
+    (the name did not resolve, the connection was refused, no route): None for anything
+    worth a retry (timeouts, resets, a transfer cut short). ``proxy``: the ``(host,
+    address)`` of the proxy the request went through, which is then what failed."""
+    cause: BaseException | None = error
+    seen = 0
+    while cause is not None and seen < 10:
+        if isinstance(cause, socket.gaierror):
+            kind = "resolve"
+            break
+        if isinstance(cause, ConnectionRefusedError):
+            kind = "refused"
+            break
+        if isinstance(cause, OSError) and cause.errno in _UNREACHABLE_ERRNOS:
+            kind = "unreachable"
+            break
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    else:
+        return None
+    if proxy:
+        name, address = proxy
+        via, fix = f" (the proxy for {url.host})", "check your proxy settings"
+    else:
+        name = url.host
+        address = f"{url.host}:{url.port}" if url.port else url.host
+        via, fix = "", "check your network or proxy"
+    if kind == "resolve":
+        what = f"cannot resolve {name}{via}"
+    elif kind == "refused":
+        what = f"connection to {address}{via} refused"
+    else:
+        reason = getattr(cause, "strerror", None) or cause
+        what = f"cannot reach {address}{via} ({reason})"
+    return ArxivUnreachableError(f"{what}: {fix}; {OFFLINE_HINT}", url=str(url), host=name)
 
 
 class RateGate:
@@ -148,6 +209,10 @@ class ArxivClient:
     ``max_retries``: further attempts after the first for transient failures.
     ``transport``: an ``httpx`` transport (tests); default: the network.
     ``cache``: where conditional-request validators live (the store), optional.
+
+    A name that does not resolve, a refused connection or an unreachable network raises
+    :class:`ArxivUnreachableError` after the first attempt; other failures raise
+    :class:`ArxivHTTPError` once the retries are spent.
     """
 
     def __init__(
@@ -178,6 +243,8 @@ class ArxivClient:
         self._sleep = sleep
         self.requests_sent = 0
         self.retries = 0
+        # httpx routes through the environment's proxies only when it builds the transport.
+        self._env_proxies = transport is None
         self._http = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(timeout),
@@ -346,6 +413,12 @@ class ArxivClient:
             raise _Retryable(f"timed out: {type(error).__name__}") from error
         except httpx.TransportError as error:
             self._gate.mark_done()
+            proxy = _env_proxy_for(request.url) if self._env_proxies else None
+            unreachable = network_failure(error, request.url, proxy=proxy)
+            if unreachable is not None:
+                # This machine's network, not arXiv: no backoff, say what failed.
+                logger.debug("no retry, this machine cannot reach the host: %s", error)
+                raise unreachable from error
             raise _Retryable(f"connection failed: {type(error).__name__}: {error}") from error
         if not stream:
             self._gate.mark_done()

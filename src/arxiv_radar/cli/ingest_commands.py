@@ -6,16 +6,17 @@ import datetime as dt
 import json
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from arxiv_radar import ingest
-from arxiv_radar.arxiv import calendar, rss
+from arxiv_radar.arxiv import calendar
 from arxiv_radar.arxiv.ids import parse_arxiv_id
 from arxiv_radar.cli.common import (
+    CHECK_FAILED,
     ConfigOption,
     Context,
     DateOption,
@@ -29,10 +30,29 @@ from arxiv_radar.cli.common import (
     progress_bar,
     setup_logging,
 )
-from arxiv_radar.config import Config, load_config
-from arxiv_radar.errors import ArxivRadarError, UsageError
-from arxiv_radar.models import StoredPaper
-from arxiv_radar.store import Store
+from arxiv_radar.errors import ArxivRadarError, StoreMissingError, UsageError
+
+if TYPE_CHECKING:  # imported where used: every command starts without them
+    from arxiv_radar import ingest
+    from arxiv_radar.config import Config
+    from arxiv_radar.models import StoredPaper
+    from arxiv_radar.store import Store
+
+NO_STORE_HINT = (
+    "`arxiv-radar run` (or `arxiv-radar fetch`) creates it; pass --db to read another store "
+    "(after `arxiv-radar demo`: --db arxiv-radar-demo/arxiv-radar.db)"
+)
+
+
+def open_existing(store_url: str) -> Store:
+    """Open a store for a command that only reads: a missing SQLite file is an error saying
+    what creates it (:class:`StoreMissingError`, exit 2), never a new empty store."""
+    from arxiv_radar.store import Store
+
+    try:
+        return Store.open(store_url, create=False)
+    except StoreMissingError as error:
+        raise StoreMissingError(f"{error}: {NO_STORE_HINT}") from None
 
 
 def _print_fetch(report: ingest.FetchReport, config: Config) -> None:
@@ -73,9 +93,10 @@ def _print_fetch(report: ingest.FetchReport, config: Config) -> None:
         f"added; {report.requests} request(s) to arXiv."
     )
     for item in report.skipped:
-        err.print(f"[yellow]skipped[/] {item.identifier or 'an item'}: {item.reason}")
+        what = escape(item.identifier or "an item")
+        err.print(f"[yellow]skipped[/] {what}: {escape(item.reason)}")
     for warning in report.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 def fetch(
@@ -90,11 +111,12 @@ def fetch(
     """Ingest the latest arXiv listing of your categories into the store.
 
     One request to rss.arxiv.org reads the listing of every followed category at
-    once. Then every announcement day within `days_back` that the store lacks is
-    filled through the export API (one request per day, 3 s apart).
+    once. Then every announcement day the store lacks since its first run (within
+    `days_back`) is filled through the export API (one request per day, 3 s apart);
+    older days are backfill's job.
 
     With --date, ingest that one announcement day (from the API unless it is the
-    day the live feed shows).
+    day the live feed shows); a day not announced yet is refused (exit 2).
 
     Examples:
 
@@ -102,8 +124,13 @@ def fetch(
 
       arxiv-radar fetch --date 2026-04-27 --db postgresql+psycopg://me@localhost/radar
     """
+    from arxiv_radar import ingest
+    from arxiv_radar.store import Store
+
     ctx = load_context(config, db, debug)
     day = parse_date(date)
+    if day is not None:
+        ingest.check_announced(day)  # a future day: refused before the store is opened
     with Store.open(ctx.store_url) as store, build_client(ctx, store) as client:
         run_id = store.start_run("fetch", announced_on=day)
         try:
@@ -174,6 +201,9 @@ def backfill(
         raise UsageError(
             "choose exactly one of --ids, --since, or --oai (see arxiv-radar backfill --help)"
         )
+    from arxiv_radar import ingest
+    from arxiv_radar.store import Store
+
     ctx = load_context(config, db, debug)
     with Store.open(ctx.store_url) as store, build_client(ctx, store) as client:
         if ids is not None:
@@ -270,7 +300,7 @@ def papers(
     """
     ctx = load_context(config, db, debug)
     day = parse_date(date)
-    with Store.open(ctx.store_url) as store:
+    with open_existing(ctx.store_url) as store:
         day = day or store.latest_announcement_date()
         stored = store.papers_announced_on(day) if day else []
     if as_json:
@@ -309,23 +339,28 @@ def doctor(
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Check the setup: configuration, store, arXiv, LLM key. Exits 1 if a check fails.
+    """Check the setup: configuration, store, arXiv, LLM key. Exits 6 if a check fails.
 
-    The arXiv check makes one conditional request for your listing feed.
-    API keys are reported as set or missing, never shown.
+    The arXiv check makes one conditional request for your listing feed; a name that does
+    not resolve or a refused connection fails it at once. A store that does not exist yet is
+    reported, not created. API keys are reported as set or missing, never shown.
     """
+    from arxiv_radar.arxiv import rss
+    from arxiv_radar.config import load_config
+    from arxiv_radar.store import Store
+
     setup_logging(debug)
     failed = False
 
     def line(ok: bool | None, what: str, detail: str) -> None:
         mark = {True: "[green]ok[/]", False: "[red]FAIL[/]", None: "[yellow]--[/]"}[ok]
-        out.print(f"{mark}  [bold]{what}[/]: {detail}")
+        out.print(f"{mark}  [bold]{what}[/]: {escape(detail)}")
 
     try:
         cfg = load_config(config)
     except ArxivRadarError as error:
         line(False, "config", str(error))
-        raise typer.Exit(1) from None
+        raise typer.Exit(CHECK_FAILED) from None
     line(
         True, "config", cfg.source or "built-in defaults (no arxiv-radar.toml or config.json here)"
     )
@@ -333,7 +368,7 @@ def doctor(
     store_url = db or cfg.store.url
     store: Store | None = None
     try:
-        store = Store.open(store_url)
+        store = Store.open(store_url, create=False)
         latest = store.latest_announcement_date()
         line(
             True,
@@ -341,6 +376,8 @@ def doctor(
             f"{store.url_for_display}: {store.count_papers()} papers, "
             f"latest announcement {latest or 'none yet'}",
         )
+    except StoreMissingError as error:
+        line(None, "store", f"{error}: `arxiv-radar run` (or `arxiv-radar fetch`) creates it")
     except ArxivRadarError as error:
         failed = True
         line(False, "store", str(error))
@@ -371,4 +408,4 @@ def doctor(
             "summaries will be extractive",
         )
     if failed:
-        raise typer.Exit(1)
+        raise typer.Exit(CHECK_FAILED)

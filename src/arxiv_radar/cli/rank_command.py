@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
-from typing import Annotated, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from arxiv_radar.arxiv import calendar
 from arxiv_radar.arxiv.ids import normalize_arxiv_id
 from arxiv_radar.cli.common import (
     ConfigOption,
@@ -21,11 +24,14 @@ from arxiv_radar.cli.common import (
     out,
     parse_date,
 )
-from arxiv_radar.config import Config, ProfileConfig
+from arxiv_radar.cli.ingest_commands import open_existing
 from arxiv_radar.errors import UsageError
-from arxiv_radar.models import Explanation
-from arxiv_radar.rank.ranker import DayRanking, rank_day, ranked_json
-from arxiv_radar.store import Store
+
+if TYPE_CHECKING:  # imported where used: every command starts without them
+    from arxiv_radar.config import Config, ProfileConfig
+    from arxiv_radar.models import Explanation
+    from arxiv_radar.rank.ranker import DayRanking
+    from arxiv_radar.store import Store
 
 
 def resolve_profile(config: Config, name: str | None) -> tuple[str, ProfileConfig]:
@@ -145,11 +151,18 @@ def rank(
 
       arxiv-radar rank --explain 2604.21935
     """
+    from arxiv_radar.rank.ranker import rank_day, ranked_json
+
     ctx = load_context(config, db, debug)
     name, settings = resolve_profile(ctx.config, profile)
     day = parse_date(date)
-    with Store.open(ctx.store_url) as store:
+    with open_existing(ctx.store_url) as store:
         ranking = rank_day(store, name, settings, day=day, mode=mode)
+        empty = (
+            ""
+            if ranking.considered
+            else _empty_day(store, ranking.day, ctx.config.arxiv.categories)
+        )
         if explain_id is not None:
             wanted = normalize_arxiv_id(explain_id)
             explanation = ranking.explanations.get(wanted)
@@ -173,6 +186,21 @@ def rank(
         )
         return
     if not ranking.considered:
-        err.print(f"No papers were announced on {ranking.day}.")
+        err.print(empty)
         return
     _print_ranking(ranking)
+
+
+def _empty_day(store: Store, day: dt.date, categories: Sequence[str]) -> str:
+    """What to say when ``day`` has no stored papers. A day the store lacks (or one in the
+    future) raises :class:`UsageError`: "no papers were announced" is said only when true."""
+    from arxiv_radar.ingest import check_announced, is_complete
+
+    if not calendar.is_listing_day(day):
+        return f"No papers were announced on {day}: it is not an arXiv announcement day."
+    check_announced(day)
+    if is_complete(store, day, categories):
+        return f"No papers were announced on {day} in your categories."
+    raise UsageError(
+        f"{day} is not in the store: fetch or backfill it (arxiv-radar fetch --date {day})"
+    )

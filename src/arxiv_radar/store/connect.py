@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from ..errors import StoreError
+from ..masking import mask_secrets, mask_url_passwords
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,6 @@ def describe(exc: BaseException, target: Target) -> str:
     text = str(orig if orig is not None else exc).strip()
     text = " ".join(line.strip() for line in text.splitlines() if line.strip())
     password = target.url.password
-    if password:
-        text = text.replace(str(password), "***")
+    # Whole secrets only: a one-letter password must not turn "connection" into "c***nn...".
+    text = mask_secrets(mask_url_passwords(text), [str(password) if password else None])
     return text or type(exc).__name__

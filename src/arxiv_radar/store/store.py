@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import StoreError
+from ..errors import StoreError, StoreMissingError
 from ..models import (
     Announcement,
     Explanation,
@@ -39,7 +40,7 @@ from .papers import (
     upsert_papers,
 )
 from .scores import StoredScore
-from .tables import RUN_STATUSES, announcements, http_cache, runs
+from .tables import RUN_STATUSES, announcements, http_cache, listings, runs
 from .tables import papers as papers_table
 
 log = logging.getLogger(__name__)
@@ -79,15 +80,22 @@ class Store:
     # -- lifecycle --------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True, read_only: bool = False) -> Self:
+    def open(
+        cls, url: str, *, migrate: bool = True, read_only: bool = False, create: bool = True
+    ) -> Self:
         """Open the store at a SQLite path (or ``:memory:``) or a SQLAlchemy URL.
 
         With ``migrate`` (the default) pending schema migrations run first; a database written
         by a newer arxiv-radar is refused. Without it the schema is left as it is.
         ``read_only`` opens it so that nothing can be written, not even beside a SQLite file
         (for a read-only file system); its schema must then be current already.
+        ``create=False`` raises :class:`StoreMissingError` instead of creating a SQLite file
+        that does not exist yet (for commands that only read).
         """
         target = resolve(url)
+        if not create and target.is_sqlite and not target.is_memory:
+            if not Path(str(target.url.database)).exists():
+                raise StoreMissingError(f"there is no store at {target.display} yet")
         store = cls(build_engine(target, read_only=read_only), target)
         try:
             store.ping()
@@ -310,9 +318,58 @@ class Store:
             latest: dt.date | None = conn.scalar(select(func.max(announcements.c.announced_on)))
             return latest
 
+    def first_announcement_date(self, feed: str | None = None) -> dt.date | None:
+        """The earliest day with an announcement (seen through ``feed``, when given)."""
+        with self._transaction("reading announcement dates") as conn:
+            query = select(func.min(announcements.c.announced_on))
+            if feed is not None:
+                query = query.where(announcements.c.feed == feed)
+            first: dt.date | None = conn.scalar(query)
+            return first
+
     def count_papers(self) -> int:
         with self._transaction("counting papers") as conn:
             return int(conn.scalar(select(func.count()).select_from(papers_table)) or 0)
+
+    # -- listings read whole ------------------------------------------------------------------
+
+    def record_listing(
+        self, day: dt.date, source: str, categories: Iterable[str], papers: int
+    ) -> None:
+        """Remember that ``day``'s listing of ``categories`` was read whole from ``source``
+        (``rss`` or ``api``); the categories add to those recorded before."""
+        wanted = set(categories)
+        with self._transaction("recording a listing", write=True) as conn:
+            where = (listings.c.announced_on == day) & (listings.c.source == source)
+            before = conn.execute(select(listings.c.categories).where(where)).first()
+            if before is None:
+                conn.execute(
+                    insert(listings).values(
+                        announced_on=day,
+                        source=source,
+                        categories=sorted(wanted),
+                        papers=papers,
+                        fetched_at=_now(),
+                    )
+                )
+                return
+            merged = sorted(wanted | set(before.categories))
+            conn.execute(
+                update(listings)
+                .where(where)
+                .values(categories=merged, papers=papers, fetched_at=_now())
+            )
+
+    def listed_categories(self, day: dt.date) -> frozenset[str]:
+        """The categories whose listing of ``day`` was read whole, from any source."""
+        with self._transaction("reading listings") as conn:
+            rows = conn.scalars(select(listings.c.categories).where(listings.c.announced_on == day))
+            return frozenset(category for row in rows for category in row)
+
+    def listing_dates(self) -> set[dt.date]:
+        """Every day whose listing (of some categories) was read whole."""
+        with self._transaction("reading listings") as conn:
+            return set(conn.scalars(select(listings.c.announced_on).distinct()))
 
     # -- conditional GET ----------------------------------------------------------------------
 
@@ -417,6 +474,14 @@ class Store:
                 .distinct()
             )
             return {row.announced_on for row in rows}
+
+    def first_run_started(self, kinds: Iterable[str]) -> dt.datetime | None:
+        """When the first recorded run of one of ``kinds`` started (whatever its status)."""
+        with self._transaction("reading runs") as conn:
+            first: dt.datetime | None = conn.scalar(
+                select(func.min(runs.c.started_at)).where(runs.c.kind.in_(list(kinds)))
+            )
+            return first
 
     def recent_runs(self, limit: int = 20) -> list[RunRecord]:
         """The latest runs, newest first."""

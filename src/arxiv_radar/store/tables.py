@@ -154,6 +154,18 @@ http_cache = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+listings = Table(
+    "listings",
+    metadata,
+    Column("announced_on", Date, nullable=False),
+    Column("source", Text(), nullable=False),
+    Column("categories", json_type(), nullable=False),
+    Column("papers", Integer, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("announced_on", "source"),
+    CheckConstraint("source IN ('rss', 'api')", name="source"),
+)
+
 runs = Table(
     "runs",
     metadata,
