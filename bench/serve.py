@@ -2,7 +2,7 @@
 
     python bench/serve.py [--workers 1] [--connections 16] [--seconds 10] [--path /rss]
 
-1. The demo day (207 papers, 50 in the digest, five extractive summaries) is run through the
+1. The demo day (34 papers, 20 in the digest, five extractive summaries) is run through the
    pipeline into a new SQLite store.
 2. ``arxiv-radar serve --workers N`` starts on a free port (production settings: no access
    log, httptools and uvloop when installed) and ``/rss`` is requested once to warm the cache.

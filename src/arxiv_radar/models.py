@@ -291,7 +291,9 @@ class Digest(BaseModel):
 
     ``papers_announced`` counts the day's papers in the store, ``papers_matched`` those the
     ranking kept, and ``entries`` the ones shown (at most the profile's ``max_papers``).
-    ``schedule`` is the cron expression the daily run uses, in ``timezone``.
+    ``schedule`` is the cron expression the daily run uses, in ``timezone``. ``notice``:
+    one paragraph of plain text every page shows above the papers (``arxiv-radar demo`` says
+    there what its day is), or None.
     All text in it came from arXiv or an LLM and is untrusted: renderers escape it.
     """
 
@@ -310,6 +312,7 @@ class Digest(BaseModel):
     papers_announced: int = 0
     papers_matched: int = 0
     entries: tuple[DigestEntry, ...] = ()
+    notice: str | None = None
 
 
 class StageReport(BaseModel):

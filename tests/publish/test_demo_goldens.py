@@ -1,9 +1,11 @@
 """Golden outputs of the demo day: README, feeds and site, byte for byte.
 
-The demo day (207 papers) goes through the real stages: ingested into a SQLite store, ranked
-with the default profile, the top five given extractive summaries, and rendered at a fixed
-time. Any change to what a reader sees shows up here as a diff to review; accept an intended
-one with ``ARXIV_RADAR_UPDATE_GOLDEN=1 python -m pytest tests/publish/test_demo_goldens.py``.
+The demo day (34 real records shown as if announced on one day) goes through the real stages
+as ``arxiv-radar demo`` runs them: the records' dates stored, the listing ingested into a
+SQLite store, ranked with the demo's configuration, the top five given extractive summaries,
+and rendered with the demo's notice at a fixed time. Any change to what a reader sees shows
+up here as a diff to review; accept an intended one with
+``ARXIV_RADAR_UPDATE_GOLDEN=1 python -m pytest tests/publish/test_demo_goldens.py``.
 """
 
 from __future__ import annotations
@@ -14,8 +16,14 @@ from pathlib import Path
 import pytest
 
 from arxiv_radar.arxiv.rss import parse_listing
-from arxiv_radar.config import Config, SummaryConfig
-from arxiv_radar.demo import DEMO_DAY, demo_feed_bytes
+from arxiv_radar.demo import (
+    DEMO_DAY,
+    DEMO_NOTICE,
+    DEMO_PAPERS,
+    demo_config,
+    demo_feed_bytes,
+    seed_store,
+)
 from arxiv_radar.models import Digest
 from arxiv_radar.publish import feeds, markdown, site
 from arxiv_radar.publish.digest import make_digest, summaries_for
@@ -31,9 +39,10 @@ GOLDEN = Path(__file__).parent / "golden_demo"
 
 @pytest.fixture(scope="module")
 def demo_digest(tmp_path_factory: pytest.TempPathFactory) -> Digest:
-    config = Config(summaries=SummaryConfig(provider="extractive"))
+    config = demo_config()
     folder = tmp_path_factory.mktemp("demo")
     with Store.open(str(folder / "radar.db")) as store:
+        seed_store(store)
         store.ingest(parse_listing(demo_feed_bytes()).entries)
         ranking = rank_day(store, "default", config.profile(), day=DEMO_DAY)
         papers = [item.paper for item in ranking.ranked[: config.summaries.max_papers]]
@@ -47,6 +56,7 @@ def demo_digest(tmp_path_factory: pytest.TempPathFactory) -> Digest:
         papers_announced=ranking.considered,
         papers_matched=ranking.kept,
         generated_at=GENERATED_AT,
+        notice=DEMO_NOTICE,
     )
     # Summaries carry the time they were made: pin it so the goldens are stable.
     return digest.model_copy(
@@ -66,7 +76,9 @@ def demo_digest(tmp_path_factory: pytest.TempPathFactory) -> Digest:
 
 
 def test_the_demo_digest_is_realistic(demo_digest: Digest) -> None:
-    assert demo_digest.papers_announced == 207 and len(demo_digest.entries) == 50
+    assert demo_digest.papers_announced == DEMO_PAPERS and demo_digest.notice == DEMO_NOTICE
+    # Every paper the default keywords match is shown (fewer than max_papers, 50).
+    assert len(demo_digest.entries) == demo_digest.papers_matched == 20
     assert sum(1 for entry in demo_digest.entries if entry.summary) == 5
     assert {entry.ranked.announce_type.value for entry in demo_digest.entries} >= {"new", "cross"}
 
@@ -96,4 +108,4 @@ def test_site_goldens(demo_digest: Digest, tmp_path: Path) -> None:
     for name in ("index.html", "archive/2026-04-27.html", "archive/index.html", "data.json"):
         check_golden(GOLDEN / "site" / name, (tmp_path / name).read_bytes())
     data = json.loads((tmp_path / "data.json").read_text(encoding="utf-8"))
-    assert len(data["papers"]) == 50
+    assert len(data["papers"]) == len(demo_digest.entries)

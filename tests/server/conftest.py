@@ -1,9 +1,11 @@
 """Fixtures for the server tests: a store filled from the demo day by the real pipeline.
 
-The demo day (27 April 2026, 207 papers) goes through ``arxiv_radar.pipeline.run`` once per
-session, offline (the demo transport stands in for rss.arxiv.org) with extractive
-summaries; each test gets its own copy of that SQLite store. ``serve`` is an in-process
-client of the app (``httpx.AsyncClient`` over ``ASGITransport``): no server started.
+The demo day (34 papers, shown as announced on 27 April 2026) goes through
+``arxiv_radar.pipeline.run`` once per session, offline (the demo transport stands in for
+rss.arxiv.org), with extractive summaries and the default profile cut to 10 papers: it matches
+20, so the day has papers shown, kept but not shown, and dropped (``demo_expectations`` works
+out which from the feed). Each test gets its own copy of that SQLite store. ``serve`` is an
+in-process client of the app (``httpx.AsyncClient`` over ``ASGITransport``): no server started.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from arxiv_radar.config import Config, SummaryConfig
+from arxiv_radar.config import Config, ProfileConfig, SummaryConfig
 from arxiv_radar.demo import DEMO_NOW, demo_transport
 from arxiv_radar.models import RunReport
 from arxiv_radar.scheduler import Runner, pipeline_runner
 from arxiv_radar.server import create_app
+
+from demo_expectations import MATCHED, MAX_PAPERS, RECORDS, SUMMARIZED
 
 
 @pytest.fixture
@@ -31,7 +35,10 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="session")
 def demo_config() -> Config:
-    return Config(summaries=SummaryConfig(provider="extractive"))
+    return Config(
+        profiles={"default": ProfileConfig(max_papers=MAX_PAPERS)},
+        summaries=SummaryConfig(provider="extractive"),
+    )
 
 
 def demo_runner(config: Config, db: Path, output: Path) -> Runner:
@@ -51,7 +58,12 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory, demo_config: Config) ->
     """A SQLite store the pipeline filled from the demo day (read it, never write it)."""
     folder = tmp_path_factory.mktemp("demo-store")
     report: RunReport = demo_runner(demo_config, folder / "radar.db", folder / "out")()
-    assert report.status == "ok" and report.papers_shown == 50 and report.summaries_made == 5
+    assert report.status == "ok" and report.summaries_made == SUMMARIZED
+    assert (report.papers_announced, report.papers_matched, report.papers_shown) == (
+        len(RECORDS),
+        len(MATCHED),
+        MAX_PAPERS,
+    )
     return folder / "radar.db"
 
 
@@ -102,6 +114,13 @@ async def serve(
     yield client
     for made in clients:
         await made.aclose()
+
+
+@pytest.fixture
+def run_demo() -> Callable[[Config, Path, Path], Runner]:
+    """``run_demo(config, db, output)``: the daily run over the demo day with another
+    configuration or store."""
+    return demo_runner
 
 
 @pytest.fixture

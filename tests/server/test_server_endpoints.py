@@ -1,7 +1,8 @@
 """Every route of the feed server over the demo day's store, in process.
 
 The server must serve what the daily run published (the same items in the same order), the
-filters must keep exactly the papers they name, and bad input is a 4xx, never a 500.
+filters must keep exactly the papers they name, and bad input is a 4xx, never a 500. The
+expected papers and figures come from the demo day's feed (``demo_expectations``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,24 @@ import httpx
 import lxml.html
 import pytest
 
-from arxiv_radar.config import Config
+from arxiv_radar.config import Config, ProfileConfig, SummaryConfig
+from arxiv_radar.scheduler import Runner
 from arxiv_radar.store import Store
+
+from demo_expectations import (
+    DROPPED,
+    EMPTY_CATEGORY,
+    KEPT_NOT_SHOWN,
+    MATCHED,
+    MAX_PAPERS,
+    RECORDS,
+    SHOWN,
+    SHOWN_CATEGORY,
+    SUMMARIZED,
+    Record,
+    in_category,
+    score,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -28,8 +45,13 @@ FEEDS = [
     ("/rss", "rss.xml", "application/rss+xml"),
     ("/atom", "atom.xml", "application/atom+xml"),
     ("/feed.json", "feed.json", "application/feed+json"),
-    ("/rss/cs.DC", "cs.DC.xml", "application/rss+xml"),
+    (f"/rss/{SHOWN_CATEGORY}", f"{SHOWN_CATEGORY}.xml", "application/rss+xml"),
+    (f"/rss/{EMPTY_CATEGORY}", f"{EMPTY_CATEGORY}.xml", "application/rss+xml"),
 ]
+
+
+def abs_urls(records: tuple[Record, ...]) -> list[str]:
+    return [f"https://arxiv.org/abs/{r.versioned_id}" for r in records]
 
 
 def ids(body: bytes) -> list[str]:
@@ -56,7 +78,17 @@ async def test_feeds_serve_what_the_run_published(
     assert response.headers["content-type"].startswith(media_type)
     written = (demo_store.parent / "out" / "feeds" / name).read_bytes()
     assert ids(response.content) == ids(written)
-    assert len(ids(response.content)) == (27 if "cs.DC" in path else 50)
+    category = path.removeprefix("/rss/") if path.startswith("/rss/") else None
+    expected = in_category(SHOWN, category) if category else SHOWN
+    assert ids(response.content) == abs_urls(expected)
+
+
+async def test_the_expectations_match_the_ranking(serve: Serve) -> None:
+    papers = await all_papers(serve())
+    assert [(p["versioned_id"], p["score"], p["rank"]) for p in papers] == [
+        (r.versioned_id, score(r), rank) for rank, r in enumerate(SHOWN, 1)
+    ]
+    assert len(SHOWN) == MAX_PAPERS < len(MATCHED) < len(RECORDS)
 
 
 async def test_the_page_is_the_published_site(serve: Serve, demo_store: Path) -> None:
@@ -67,7 +99,8 @@ async def test_the_page_is_the_published_site(serve: Serve, demo_store: Path) ->
     served = lxml.html.fromstring(page.content)
     written = lxml.html.fromstring((demo_store.parent / "out/site/index.html").read_bytes())
     cards = "//article//h3//a/@href"
-    assert served.xpath(cards) == written.xpath(cards) and len(served.xpath(cards)) == 50
+    assert served.xpath(cards) == written.xpath(cards)
+    assert [href.rsplit("/", 1)[-1] for href in served.xpath(cards)] == [r.arxiv_id for r in SHOWN]
     for link in served.xpath("//link/@href | //script/@src"):  # its assets are served too
         asset = await client.get("/" + link)
         assert asset.status_code == 200, link
@@ -97,17 +130,48 @@ async def test_unknown_assets_and_routes_are_404(serve: Serve) -> None:
 
 async def test_category_feeds_only_for_configured_categories(serve: Serve) -> None:
     client = serve()
-    feed = await client.get("/rss/cs.DC")
+    feed = await client.get(f"/rss/{SHOWN_CATEGORY}")
     entries = feedparser.parse(feed.content).entries
-    assert entries and all("cs.DC" in [t.term for t in entry.tags] for entry in entries)
-    assert "cs.DC" in feedparser.parse(feed.content).feed.title
-    assert (await client.get("/rss/cs.dc")).content == feed.content  # any case
-    assert (await client.get("/feeds/cs.DC.xml")).content == feed.content  # the site's path
-    assert ids((await client.get("/rss/cs.CL")).content) == []  # followed, none ranked today
+    assert [entry.id for entry in entries] == abs_urls(in_category(SHOWN, SHOWN_CATEGORY))
+    assert all(SHOWN_CATEGORY in [t.term for t in entry.tags] for entry in entries)
+    assert 0 < len(entries) < len(SHOWN)  # the category's papers, not all the digest's
+    assert SHOWN_CATEGORY in feedparser.parse(feed.content).feed.title
+    assert (await client.get(f"/rss/{SHOWN_CATEGORY.lower()}")).content == feed.content  # any case
+    assert (await client.get(f"/feeds/{SHOWN_CATEGORY}.xml")).content == feed.content  # site's
+    # Followed, with a paper matched today but none shown (it ranks below max_papers).
+    assert in_category(KEPT_NOT_SHOWN, EMPTY_CATEGORY) and not in_category(SHOWN, EMPTY_CATEGORY)
+    empty = await client.get(f"/rss/{EMPTY_CATEGORY}")
+    assert empty.status_code == 200 and ids(empty.content) == []
+    assert EMPTY_CATEGORY in feedparser.parse(empty.content).feed.title
     for other in ("cs.CV", "math.AG", "nonsense", "cs.DC.xml"):
         response = await client.get(f"/rss/{other}")
         assert response.status_code == 404, other
         assert "cs.AI, cs.CL, cs.DC, cs.LG" in response.json()["detail"]
+
+
+async def test_a_followed_category_with_no_ranked_paper(
+    serve: Serve, tmp_path: Path, run_demo: Callable[[Config, Path, Path], Runner]
+) -> None:
+    # With only `new` papers ranked, none of cs.CL's papers is: its `new` one matches no
+    # keyword, and the others are cross-lists or replacements.
+    listed = in_category(RECORDS, "cs.CL")
+    assert listed and not [r for r in listed if r.announce_type == "new" and score(r) is not None]
+    ranked = tuple(r for r in MATCHED if r.announce_type == "new")
+    assert 0 < len(ranked) <= MAX_PAPERS
+    config = Config(
+        profiles={"default": ProfileConfig(max_papers=MAX_PAPERS, announce_types=["new"])},
+        summaries=SummaryConfig(provider="extractive"),
+    )
+    report = run_demo(config, tmp_path / "new.db", tmp_path / "out")()
+    assert report.status == "ok" and report.papers_matched == len(ranked)
+    client = serve(store_url=str(tmp_path / "new.db"), config=config)
+    assert ids((await client.get("/rss")).content) == abs_urls(ranked)
+    feed = await client.get("/rss/cs.CL")
+    assert feed.status_code == 200 and ids(feed.content) == []
+    assert ids((tmp_path / "out" / "feeds" / "cs.CL.xml").read_bytes()) == []  # as published
+    for record in listed:
+        detail = (await client.get(f"/api/papers/{record.arxiv_id}")).json()
+        assert detail["rank"] is None and detail["explanation"]["dropped"], record.arxiv_id
 
 
 async def test_feed_filters(serve: Serve) -> None:
@@ -120,57 +184,72 @@ async def test_feed_filters(serve: Serve) -> None:
         assert response.status_code == 200, response.text
         return [version[i.removeprefix("https://arxiv.org/abs/")] for i in ids(response.content)]
 
-    assert [p["rank"] for p in await shown()] == list(range(1, 51))
-    high = await shown(min_score=5)
-    assert high == [p for p in papers if p["score"] >= 5] and 0 < len(high) < 50
+    assert [p["versioned_id"] for p in papers] == [r.versioned_id for r in SHOWN]
+    assert [p["rank"] for p in await shown()] == list(range(1, len(SHOWN) + 1))
+    high = await shown(min_score=4)
+    assert high == [p for p in papers if p["score"] >= 4] and 0 < len(high) < len(SHOWN)
     cross = await shown(type="cross")
-    assert cross == [p for p in papers if p["announce_type"] == "cross"] and len(cross) == 17
+    assert [p["versioned_id"] for p in cross] == [
+        r.versioned_id for r in SHOWN if r.announce_type == "cross"
+    ]
+    assert 0 < len(cross) < len(SHOWN)
     assert await shown(type=["cross", "new"]) == papers
     assert [p["rank"] for p in await shown(limit=3)] == [1, 2, 3]
-    found = await shown(q="DISTRIBUTED Cluster")
-    text = {p["arxiv_id"]: f"{p['title']} {p['abstract']}".lower() for p in papers}
-    assert found == [
-        p for p in papers if all(w in text[p["arxiv_id"]] for w in ("distributed", "cluster"))
+    found = await shown(q="METAMORPHIC Testing")
+    text = {r.arxiv_id: f"{r.title} {r.abstract}".lower() for r in SHOWN}
+    assert [p["arxiv_id"] for p in found] == [
+        r.arxiv_id for r in SHOWN if all(w in text[r.arxiv_id] for w in ("metamorphic", "testing"))
     ]
-    assert 0 < len(found) < 50
-    both = await shown(min_score=4, type="new", limit=2)
-    assert both == [p for p in papers if p["score"] >= 4 and p["announce_type"] == "new"][:2]
+    assert 0 < len(found) < len(SHOWN)
+    new_and_high = [p for p in papers if p["score"] >= 2.5 and p["announce_type"] == "new"]
+    both = await shown(min_score=2.5, type="new", limit=2)
+    assert both == new_and_high[:2] and len(new_and_high) > 2  # each filter and the limit bite
     assert await shown(q="no paper says zyzzyva") == []
     atom = await client.get("/atom", params={"type": "cross", "limit": 5})
     assert len(feedparser.parse(atom.content).entries) == 5
-    items = (await client.get("/feed.json", params={"min_score": 5})).json()["items"]
+    items = (await client.get("/feed.json", params={"min_score": 4})).json()["items"]
     assert [item["_arxiv_radar"]["rank"] for item in items] == [p["rank"] for p in high]
-    dc = await client.get("/rss/cs.DC", params={"limit": 4})
-    assert len(ids(dc.content)) == 4  # the limit counts the category's papers
+    category = in_category(SHOWN, SHOWN_CATEGORY)
+    assert len(in_category(SHOWN[:4], SHOWN_CATEGORY)) < 4 < len(category)
+    limited = await client.get(f"/rss/{SHOWN_CATEGORY}", params={"limit": 4})
+    assert ids(limited.content) == abs_urls(category[:4])  # the limit counts the category's
 
 
 async def test_api_papers_pages_with_explanations_and_summaries(serve: Serve) -> None:
     client = serve()
-    first = (await client.get("/api/papers", params={"limit": 20})).json()
+    first = (await client.get("/api/papers", params={"limit": 6})).json()
     assert first["announced_on"] == "2026-04-27" and first["profile"] == "default"
-    assert first["counts"] == {"announced": 207, "matched": 126, "shown": 50}
+    counts = {"announced": len(RECORDS), "matched": len(MATCHED), "shown": MAX_PAPERS}
+    assert first["counts"] == counts
     assert (first["total"], first["offset"], first["limit"], first["next_offset"]) == (
-        50,
+        len(SHOWN),
         0,
-        20,
-        20,
+        6,
+        6,
     )
-    last = (await client.get("/api/papers", params={"limit": 20, "offset": 40})).json()
-    assert len(last["papers"]) == 10 and last["next_offset"] is None
-    assert [p["rank"] for p in first["papers"]] == list(range(1, 21))
+    last = (await client.get("/api/papers", params={"limit": 6, "offset": 6})).json()
+    assert [p["rank"] for p in last["papers"]] == list(range(7, len(SHOWN) + 1))
+    assert len(last["papers"]) < 6 and last["next_offset"] is None
+    assert [p["rank"] for p in first["papers"]] == list(range(1, 7))
     top = first["papers"][0]
     explanation = top["explanation"]
     assert explanation["kept"] and explanation["total"] == top["score"]
     assert explanation["text"].endswith(f"= {top['score']:g}")
     assert sum(match["points"] for match in top["matches"]) == pytest.approx(top["score"])
     summarized = [p for p in first["papers"] if p["summary"]]
-    assert len(summarized) == 5 and all(p["summary"]["extractive"] for p in summarized)
+    assert [p["rank"] for p in summarized] == list(range(1, SUMMARIZED + 1))
+    assert all(p["summary"]["extractive"] for p in summarized)
+    assert not [p for p in last["papers"] if p["summary"]]
     assert all(p["summary"]["html"] and p["summary"]["tldr"] for p in summarized)
     dated = await client.get("/api/papers", params={"date": "2026-04-27", "limit": 1})
     assert dated.json()["papers"][0] == top
-    filtered = (await client.get("/api/papers", params={"category": "cs.LG"})).json()
-    assert filtered["total"] == 11 and all(
-        "cs.LG" in p["categories"] or p["primary_category"] == "cs.LG" for p in filtered["papers"]
+    filtered = (await client.get("/api/papers", params={"category": SHOWN_CATEGORY})).json()
+    assert [p["versioned_id"] for p in filtered["papers"]] == [
+        r.versioned_id for r in in_category(SHOWN, SHOWN_CATEGORY)
+    ]
+    assert filtered["total"] == len(filtered["papers"]) and all(
+        SHOWN_CATEGORY in p["categories"] or p["primary_category"] == SHOWN_CATEGORY
+        for p in filtered["papers"]
     )
     assert (await client.get("/api/papers", params={"date": "2026-04-26"})).status_code == 404
 
@@ -179,14 +258,15 @@ async def test_api_paper_detail(serve: Serve, db: Path, demo_config: Config) -> 
     client = serve()
     papers = await all_papers(client)
     top = papers[0]
+    assert top["versioned_id"] == SHOWN[0].versioned_id
     detail = (await client.get(f"/api/papers/{top['arxiv_id']}")).json()
     assert {k: detail[k] for k in top} == top
     assert detail["announced_on"] == "2026-04-27"
     assert detail["announcements"] == [
         {
             "announced_on": "2026-04-27",
-            "announce_type": "new",
-            "version": top["version"],
+            "announce_type": SHOWN[0].announce_type,  # the feed's, here "cross"
+            "version": SHOWN[0].version,
             "feed": "rss",
         }
     ]
@@ -201,9 +281,19 @@ async def test_api_paper_detail(serve: Serve, db: Path, demo_config: Config) -> 
     found = [(await client.get(f"/api/papers/{arxiv_id}")).json() for arxiv_id in others]
     kept = [d for d in found if d["explanation"]["kept"]]
     dropped = [d for d in found if not d["explanation"]["kept"]]
-    assert len(kept) == 126 - 50 and len(dropped) == 207 - 126
+    assert kept and {d["arxiv_id"]: d["score"] for d in kept} == {
+        r.arxiv_id: score(r) for r in KEPT_NOT_SHOWN
+    }
+    assert dropped and sorted(d["arxiv_id"] for d in dropped) == sorted(r.arxiv_id for r in DROPPED)
     assert all(d["rank"] is None and d["score"] == d["explanation"]["total"] for d in found)
     assert all(d["explanation"]["dropped"] and d["explanation"]["reason"] for d in dropped)
+    types = {r.arxiv_id: r.announce_type for r in DROPPED}
+    for d in dropped:  # replacements are not ranked; the others match no keyword
+        reason = d["explanation"]["reason"]
+        if types[d["arxiv_id"]] in ("new", "cross"):
+            assert reason == "no keyword and no followed author matched", d["arxiv_id"]
+        else:
+            assert reason.startswith(f"announced as {types[d['arxiv_id']]};"), d["arxiv_id"]
 
 
 @pytest.mark.parametrize("arxiv_id", ["2604.99999", "hep-th/9901001", "hep-th/9901001v2"])
@@ -224,7 +314,11 @@ async def test_api_runs(serve: Serve) -> None:
     assert response.headers["cache-control"] == "no-store"
     runs = response.json()["runs"]
     assert [(r["kind"], r["status"]) for r in runs] == [("publish", "ok"), ("run", "ok")]
-    assert runs[1]["counts"] == {"papers_announced": 207, "papers_shown": 50, "summary_calls": 0}
+    assert runs[1]["counts"] == {
+        "papers_announced": len(RECORDS),
+        "papers_shown": len(SHOWN),
+        "summary_calls": 0,
+    }
     assert len((await client.get("/api/runs", params={"limit": 1})).json()["runs"]) == 1
     for limit in (0, 101, "many"):
         assert (await client.get("/api/runs", params={"limit": limit})).status_code == 422

@@ -27,19 +27,25 @@ import feedparser
 import httpx
 import pytest
 
-from reader_helpers import CHROMIUM_ARGS, chromium_path, newsboat_items
+from demo_expectations import MAX_PAPERS, SHOWN, SHOWN_CATEGORY, in_category
+from reader_helpers import chromium_browser, newsboat_items
 from replay_server import ReplayServer
-
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None  # type: ignore[assignment]
 
 
 def _missing(what: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{what} is missing but CI=true: these tests must run in CI")
     pytest.skip(f"needs {what}")
+
+
+CONFIG = f"""\
+[profiles.default]
+max_papers = {MAX_PAPERS}
+
+[summaries]
+provider = "extractive"
+"""
+"""The ``demo_config`` fixture's settings: the server ranks the day with its own profile."""
 
 
 def free_port() -> int:
@@ -53,7 +59,11 @@ def free_port() -> int:
 def running_server(
     db: Path, folder: Path, replay: ReplayServer, *args: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``arxiv-radar serve`` in a subprocess; yields its base URL once it answers."""
+    """``arxiv-radar serve`` in a subprocess, with the in-process tests' configuration
+    (``CONFIG``, which ranks the day as ``demo_store`` did); yields its base URL once it
+    answers."""
+    config = folder / "arxiv-radar.toml"
+    config.write_text(CONFIG, encoding="utf-8")
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("ARXIV_RADAR_")}
     env.update(
@@ -68,7 +78,7 @@ def running_server(
     log = (folder / f"serve-{port}.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "arxiv_radar", "serve", "--port", str(port), "--db", str(db)]
-        + list(args),
+        + ["--config", str(config), *args],
         cwd=folder,
         env=env,
         stdout=log,
@@ -134,7 +144,13 @@ def test_the_server_answers_over_http(live: tuple[str, ReplayServer, Path]) -> N
 
 
 @pytest.mark.parametrize(
-    ("path", "count"), [("/rss", 50), ("/atom", 50), ("/rss/cs.DC", 27), ("/rss?type=cross", 17)]
+    ("path", "count"),
+    [
+        ("/rss", len(SHOWN)),
+        ("/atom", len(SHOWN)),
+        (f"/rss/{SHOWN_CATEGORY}", len(in_category(SHOWN, SHOWN_CATEGORY))),
+        ("/rss?type=cross", sum(r.announce_type == "cross" for r in SHOWN)),
+    ],
 )
 def test_newsboat_reads_the_served_feeds(
     live: tuple[str, ReplayServer, Path], tmp_path: Path, path: str, count: int
@@ -153,46 +169,36 @@ def test_newsboat_reads_the_served_feeds(
 
 
 def test_chromium_loads_the_page(live: tuple[str, ReplayServer, Path]) -> None:
-    executable = chromium_path()
-    if sync_playwright is None or not Path(executable).is_file():
-        _missing(f"Chromium ({executable}) and the playwright package")
     url, _, _ = live
     papers = httpx.get(f"{url}/api/papers", params={"limit": 200}).json()["papers"]
-    assert sync_playwright is not None
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(10_000)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        failed: list[str] = []
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        response = page.goto(url + "/")
+        assert response is not None and response.status == 200
+        page.wait_for_selector("section[data-filters]:not([hidden])")  # site.js ran
+        cards = page.eval_on_selector_all(
+            "article.paper",
+            "cards => cards.filter(c => c.checkVisibility()).map(c => c.dataset.arxivId)",
         )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(10_000)
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            failed: list[str] = []
-            page.on("requestfailed", lambda r: failed.append(r.url))
-            response = page.goto(url + "/")
-            assert response is not None and response.status == 200
-            page.wait_for_selector("section[data-filters]:not([hidden])")  # site.js ran
-            cards = page.eval_on_selector_all(
-                "article.paper",
-                "cards => cards.filter(c => c.checkVisibility()).map(c => c.dataset.arxivId)",
-            )
-            assert cards == [paper["arxiv_id"] for paper in papers]
-            assert page.locator("#count").inner_text() == "50 of 50 papers"
-            page.get_by_label("Search", exact=True).fill("distributed")
-            expected = [
-                p for p in papers if "distributed" in f"{p['title']} {p['abstract']}".lower()
-            ]
-            assert page.locator("#count").inner_text() == f"{len(expected)} of 50 papers"
-            styled = page.eval_on_selector("body", "b => getComputedStyle(b).fontFamily")
-            assert styled and "Times" not in styled  # site.css was served and applied
-            page.click("text=Archive")
-            page.wait_for_url(url + "/archive/index.html")
-            assert "2026-04-27" in page.content()
-            assert not errors and not failed, (errors, failed)
-        finally:
-            browser.close()
+        assert cards == [paper["arxiv_id"] for paper in papers]
+        assert cards == [r.arxiv_id for r in SHOWN]
+        assert page.locator("#count").inner_text() == f"{len(SHOWN)} of {len(SHOWN)} papers"
+        page.get_by_label("Search", exact=True).fill("distributed")
+        expected = [p for p in papers if "distributed" in f"{p['title']} {p['abstract']}".lower()]
+        assert 0 < len(expected) < len(SHOWN)
+        assert page.locator("#count").inner_text() == f"{len(expected)} of {len(SHOWN)} papers"
+        styled = page.eval_on_selector("body", "b => getComputedStyle(b).fontFamily")
+        assert styled and "Times" not in styled  # site.css was served and applied
+        page.click("text=Archive")
+        page.wait_for_url(url + "/archive/index.html")
+        assert "2026-04-27" in page.content()
+        assert not errors and not failed, (errors, failed)
 
 
 def test_two_workers_serve_the_same_bytes(

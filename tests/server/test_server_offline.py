@@ -15,6 +15,7 @@ import pytest
 
 from arxiv_radar.config import load_config
 
+from demo_expectations import DROPPED, KEPT_NOT_SHOWN, SHOWN
 from openai_server import OpenAIServer
 from replay_server import ReplayServer
 
@@ -35,9 +36,9 @@ PATHS = [
     "/rss?min_score=2&type=new&q=model&limit=5",
     "/api/papers?limit=200",
     "/api/papers?q=agent&category=cs.AI",
-    "/api/papers/0706.2146",
-    "/api/papers/0704.1274",
-    "/api/papers/0704.3665",
+    f"/api/papers/{SHOWN[0].arxiv_id}",  # shown
+    f"/api/papers/{KEPT_NOT_SHOWN[0].arxiv_id}",  # ranked, not shown
+    f"/api/papers/{DROPPED[0].arxiv_id}",  # dropped
     "/api/papers/2604.99999",
     "/api/runs",
     "/health",
@@ -70,6 +71,8 @@ async def test_no_arxiv_or_llm_request_on_the_request_path(
             for path in PATHS:
                 response = await client.get(path)
                 assert response.status_code < 500, (path, response.text)
+        for record in (SHOWN[0], KEPT_NOT_SHOWN[0], DROPPED[0]):  # in the store: no lookup
+            assert (await client.get(f"/api/papers/{record.arxiv_id}")).status_code == 200
         assert (await client.get("/api/papers/2604.99999")).status_code == 404
         assert replay.requests == []
         assert llm.requests == []

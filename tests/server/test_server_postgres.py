@@ -22,6 +22,8 @@ from arxiv_radar.demo import DEMO_NOW, demo_transport
 from arxiv_radar.scheduler import pipeline_runner
 from arxiv_radar.store import Store
 
+from demo_expectations import SHOWN_CATEGORY
+
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
 
 PG_URL_ENV = "ARXIV_RADAR_TEST_PG_URL"
@@ -70,7 +72,7 @@ async def test_the_same_answers_as_over_sqlite(
     over_sqlite = serve()
     over_postgres = serve(store_url=pg_store)
     read_only = serve(store_url=pg_store, read_only=True)
-    for path in ("/rss", "/rss/cs.DC", "/atom"):
+    for path in ("/rss", f"/rss/{SHOWN_CATEGORY}", "/atom"):
         expected = entry_ids((await over_sqlite.get(path)).content)
         assert entry_ids((await over_postgres.get(path)).content) == expected, path
         assert entry_ids((await read_only.get(path)).content) == expected, path

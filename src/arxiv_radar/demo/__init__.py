@@ -1,11 +1,20 @@
-"""A real-looking announcement day shipped in the package, for ``arxiv-radar demo``.
+"""The demo day shipped in the package, for ``arxiv-radar demo``: real arXiv records shown as
+if announced on one day.
 
-``day.xml`` is the combined listing feed ``https://rss.arxiv.org/rss/cs.AI+cs.CL+cs.DC+cs.LG``
-of Monday 27 April 2026 in rss.arxiv.org's exact RSS 2.0 format: 207 papers (97 ``new``,
-66 ``cross``, 23 ``replace``, 21 ``replace-cross``) whose ids, versions, titles, abstracts,
-authors and categories are real arXiv metadata. ``scripts/build_demo_day.py`` builds it from
-recorded arXiv responses and says what in it is assigned rather than recorded (the date;
-``v2`` for OAI records that name no version).
+``day.xml`` is a listing feed in rss.arxiv.org's exact RSS 2.0 format (the combined feed
+``https://rss.arxiv.org/rss/cs.AI+cs.CL+cs.DC+cs.LG``) **assembled** by
+``scripts/build_demo_day.py`` from recorded arXiv responses: 34 real records of cs.AI, cs.CL,
+cs.DC and cs.LG (7 ``new``, 17 ``cross``, 4 ``replace``, 6 ``replace-cross``), first
+submitted between 2017 and 2026, each with its true id, version, title, abstract, authors and
+categories, and listed on Monday 27 April 2026. Only three of them (2604.21935, 2604.21936,
+2604.21937) were really announced that day; for the others the date is the demo's
+presentation, said in every page the demo writes (:data:`DEMO_NOTICE`). Each record's
+announce type is the one arXiv's listing gives its version in those categories.
+
+``records.json`` keeps what a listing feed cannot carry: each record's source, submission
+times (``published``: v1; ``updated``: this version) and comment. :func:`seed_store` stores
+them before the demo reads the feed (the store merges the two, docs/store.md), so BibTeX and
+the JSON exports give each paper its true dates.
 
 :func:`demo_transport` is an ``httpx`` transport that answers the feed's URL with those bytes
 as rss.arxiv.org would, so the ordinary fetch code runs unchanged and offline::
@@ -23,33 +32,66 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import hashlib
+import json
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from arxiv_radar.config import Config
+    from arxiv_radar.models import IngestCounts, Paper
+    from arxiv_radar.store import Store
 
 __all__ = [
     "DEMO_BUILT_AT",
     "DEMO_CATEGORIES",
     "DEMO_DAY",
+    "DEMO_DESCRIPTION",
+    "DEMO_NOTICE",
     "DEMO_NOW",
+    "DEMO_PAPERS",
+    "demo_config",
     "demo_feed_bytes",
+    "demo_papers",
+    "demo_records",
     "demo_transport",
+    "seed_store",
 ]
 
 DEMO_DAY: dt.date = dt.date(2026, 4, 27)
-"""The announcement date of the demo day (a Monday)."""
+"""The date the demo day is shown as announced on (a Monday; the real date of three items)."""
 
 DEMO_CATEGORIES: tuple[str, ...] = ("cs.AI", "cs.CL", "cs.DC", "cs.LG")
-"""The categories the demo feed combines (the default configuration's)."""
+"""The categories the demo follows (the default configuration's): each has papers in the
+demo's digest and in its category feed."""
+
+DEMO_PAPERS = 34
+"""How many records the demo day lists."""
+
+DEMO_NOTICE = (
+    "Demo day: 34 real arXiv records of cs.AI, cs.CL, cs.DC and cs.LG, first submitted "
+    "2017–2026, shown as if announced on Monday 27 April 2026; only 3 of them were announced "
+    "that day. Ids, versions, titles, authors, abstracts and categories are arXiv's; each "
+    "record's announce type is the one arXiv's listing gives its version."
+)
+"""What the demo day is, in one paragraph: the notice of the demo's digest, site and README."""
+
+DEMO_DESCRIPTION = (
+    "arxiv-radar's demo: real arXiv records shown as if announced on 27 April 2026, ranked "
+    "with the default keywords, with extractive summaries."
+)
+"""The demo digest's description (its feeds' description too)."""
 
 DEMO_BUILT_AT: dt.datetime = dt.datetime(2026, 4, 27, 4, 0, 2, tzinfo=dt.UTC)
-"""When arXiv built the feed (its ``lastBuildDate``; served as ``Last-Modified``)."""
+"""The feed's ``lastBuildDate`` (served as ``Last-Modified``)."""
 
 DEMO_NOW: dt.datetime = dt.datetime(2026, 4, 27, 6, 30, tzinfo=dt.UTC)
 """A moment at which the demo day is the live listing (the default schedule's 06:30 UTC)."""
 
 _RESOURCE = "day.xml"
+_RECORDS = "records.json"
 _FEED_PATH_PREFIX = "/rss/"
 # rss.arxiv.org caches a feed until the next midnight in New York (04:00 UTC in April).
 _MAX_AGE = int((dt.datetime(2026, 4, 28, 4, 0, tzinfo=dt.UTC) - DEMO_BUILT_AT).total_seconds())
@@ -59,6 +101,58 @@ _MAX_AGE = int((dt.datetime(2026, 4, 28, 4, 0, tzinfo=dt.UTC) - DEMO_BUILT_AT).t
 def demo_feed_bytes() -> bytes:
     """The demo day's RSS document, exactly as shipped in the package."""
     return resources.files(__name__).joinpath(_RESOURCE).read_bytes()
+
+
+@cache
+def demo_records() -> dict[str, dict[str, Any]]:
+    """``records.json``'s records by arXiv id: ``version``, ``source`` (the recorded file),
+    ``published``, ``updated``, ``comment`` and ``announced_on_shown_date``."""
+    document = json.loads(resources.files(__name__).joinpath(_RECORDS).read_bytes())
+    records: dict[str, dict[str, Any]] = document["records"]
+    return records
+
+
+def _time(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)
+
+
+def demo_papers() -> tuple[Paper, ...]:
+    """The demo day's papers as their sources record them: the feed's items with the
+    submission times and comment of ``records.json`` (None where the source gives none)."""
+    from arxiv_radar.arxiv.rss import parse_listing
+
+    records = demo_records()
+    papers = []
+    for entry in parse_listing(demo_feed_bytes()).entries:
+        record = records[entry.paper.arxiv_id]
+        papers.append(
+            entry.paper.model_copy(
+                update={
+                    "published": _time(record["published"]),
+                    "updated": _time(record["updated"]),
+                    "comment": record["comment"],
+                }
+            )
+        )
+    return tuple(papers)
+
+
+def seed_store(store: Store) -> IngestCounts:
+    """Store the demo's papers with their recorded dates and comments, before the demo day's
+    feed is read: the feed's items then merge into them (the same version keeps the dates
+    the feed lacks), as a paper looked up through the export API and later listed does."""
+    return store.upsert_papers(demo_papers())
+
+
+def demo_config() -> Config:
+    """The configuration ``arxiv-radar demo`` runs with: the default one (categories, profile,
+    schedule) with extractive summaries (no API key) and the demo's title and description."""
+    from arxiv_radar.config import Config, PublishConfig, SummaryConfig
+
+    return Config(
+        summaries=SummaryConfig(provider="extractive"),
+        publish=PublishConfig(title="arXiv Radar 📡 demo", description=DEMO_DESCRIPTION),
+    )
 
 
 def _etag(content: bytes) -> str:

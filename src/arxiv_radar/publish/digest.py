@@ -53,10 +53,12 @@ def make_digest(
     papers_announced: int | None = None,
     papers_matched: int | None = None,
     generated_at: dt.datetime | None = None,
+    notice: str | None = None,
 ) -> Digest:
     """The digest of ``ranked`` (already cut to the profile's ``max_papers``).
 
     ``papers_announced`` and ``papers_matched`` default to the number of ``ranked`` papers.
+    ``notice``: a paragraph every page shows above the papers (see :class:`Digest`).
     """
     summaries = summaries or {}
     profile_config = config.profile(profile)
@@ -81,4 +83,5 @@ def make_digest(
         papers_announced=len(ranked) if papers_announced is None else papers_announced,
         papers_matched=len(ranked) if papers_matched is None else papers_matched,
         entries=entries,
+        notice=notice or None,
     )
