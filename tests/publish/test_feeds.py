@@ -12,15 +12,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import functools
 import html
 import json
 import os
 import shutil
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,7 +51,7 @@ from arxiv_radar.publish.feeds import (
 )
 
 from digest_helpers import GENERATED_AT, XSS_PAYLOADS, sample_digest, xss_digest
-from reader_helpers import newsboat_items
+from reader_helpers import newsboat_items, serve_folder
 
 GOLDEN = Path(__file__).parent / "golden_feeds"
 BASE_URL = "https://radar.example.org/daily"
@@ -556,32 +551,12 @@ def newsboat_or_skip() -> str:
     pytest.skip("the feed reader test needs newsboat (apt-get install -y newsboat)")
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-
-@contextmanager
-def _static_server(root: Path) -> Iterator[str]:
-    """Serve ``root`` over HTTP on 127.0.0.1 from a thread; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 @pytest.mark.parametrize("make", [sample_digest, xss_digest], ids=["sample", "xss"])
 def test_newsboat_reads_every_item(make: Any, tmp_path: Path) -> None:
     newsboat = newsboat_or_skip()
     site = tmp_path / "site"
     (site / "feeds").mkdir(parents=True)
-    with _static_server(site) as base_url:
+    with serve_folder(site) as base_url:
         digest = make().model_copy(update={"base_url": base_url})
         write_feeds(digest, site / "feeds")
         for name in ("rss.xml", "atom.xml", "cs.AI.xml"):

@@ -23,10 +23,12 @@ from arxiv_radar.models import (
     Paper,
     RankedPaper,
 )
-from arxiv_radar.publish.site import DATA_SCHEMA, summary_html, write_site
+from arxiv_radar.publish.site import DATA_SCHEMA, asset_names, summary_html, write_site
 
 from digest_helpers import XSS_PAYLOADS, sample_digest, xss_digest
 
+DAY_SCRIPTS = ("site.js", "katex/katex.min.js", "katex/auto-render.min.js", "math.js")
+"""The scripts a day's page loads, in order: the site's own and KaTeX's, nothing else."""
 PAPER_FIELDS = {
     *("rank", "arxiv_id", "version", "title", "authors", "categories", "primary_category"),
     *("announce_type", "score", "abstract", "abs_url", "pdf_url", "tldr", "summary_html"),
@@ -76,10 +78,11 @@ def test_writes_the_documented_files(site: Path, digest: Digest) -> None:
         "data.json",
         f"archive/{digest.announced_on.isoformat()}.html",
         "archive/index.html",
-        "assets/site.css",
-        "assets/site.js",
-        "assets/favicon.svg",
+        *(f"assets/{name}" for name in asset_names()),
     }
+    assert {"site.css", "site.js", "math.js", "favicon.svg", "katex/katex.min.js"} <= set(
+        asset_names()
+    )
 
 
 def test_one_article_per_paper_in_rank_order(site: Path, digest: Digest) -> None:
@@ -175,9 +178,12 @@ def test_filters_offer_the_days_categories_and_every_announce_type(site: Path) -
 def test_pages_load_only_their_own_assets_under_a_strict_policy(site: Path) -> None:
     for path, root in ((site / "index.html", ""), (site / "archive" / "2026-04-27.html", "../")):
         page = parse(path)
-        assert page.xpath("//script/@src") == [f"{root}assets/site.js"]
+        assert page.xpath("//script/@src") == [f"{root}assets/{name}" for name in DAY_SCRIPTS]
         assert not [s for s in page.xpath("//script") if (s.text or "").strip()]
-        assert page.xpath("//link[@rel='stylesheet']/@href") == [f"{root}assets/site.css"]
+        assert page.xpath("//link[@rel='stylesheet']/@href") == [
+            f"{root}assets/site.css",
+            f"{root}assets/katex/katex.min.css",
+        ]
         assert not page.xpath("//@style") and not page.xpath("//style")
         (policy,) = page.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")
         assert "script-src 'self'" in policy and "default-src 'none'" in policy
@@ -223,8 +229,9 @@ def test_old_style_identifiers_make_valid_anchors_and_links(tmp_path: Path) -> N
 
 
 def test_summary_headings_sit_below_the_paper_heading() -> None:
-    entry = sample_digest().entries[0]
-    assert entry.summary is not None and "\n## 1." in entry.summary.markdown
+    entry = next(
+        e for e in sample_digest().entries if e.summary and "\n## 1." in e.summary.markdown
+    )
     html = str(summary_html(entry))
     assert "<h4>1. Main contributions" in html and "<h2>" not in html
     assert summary_html(sample_digest().entries[-1]) == ""  # no summary
@@ -390,8 +397,9 @@ def test_a_template_error_writes_nothing(tmp_path: Path, digest: Digest) -> None
 
 def assert_inert(page: HtmlElement, *, own_script: str | None) -> None:
     """No script but the site's own, no event handler, no javascript: URL, no image."""
-    scripts = page.xpath("//script")
-    assert [s.get("src") for s in scripts] == ([own_script] if own_script else [])
+    scripts = [s.get("src") for s in page.xpath("//script")]
+    root = own_script.removesuffix("assets/site.js") if own_script else ""
+    assert scripts == ([f"{root}assets/{name}" for name in DAY_SCRIPTS] if own_script else [])
     for element in page.iter():
         if not isinstance(element.tag, str):
             continue

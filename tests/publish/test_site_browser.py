@@ -7,21 +7,16 @@ overflow; every control has an accessible name and the headings start at h1; the
 from ``file://`` under its Content-Security-Policy. A screenshot goes to
 ``test-artifacts/site.png`` at the repository's root.
 
-Without Chromium or the ``playwright`` package these tests are skipped, except under
-``CI=true``, where that is a failure: CI must not pass by skipping them. Playwright's own
-browser download is never used (``executable_path`` points at Debian's build).
+Chromium and Playwright are found (or the tests skipped, failed under ``CI=true``) by
+``reader_helpers.chromium_or_skip``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import http.server
-import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import pytest
 
@@ -29,37 +24,14 @@ from arxiv_radar.models import Digest, DigestEntry
 from arxiv_radar.publish.site import write_site
 
 from digest_helpers import sample_digest, xss_digest
-from reader_helpers import CHROMIUM_ARGS, CHROMIUM_ENV, chromium_path
+from reader_helpers import chromium_browser, serve_folder
 
-try:
-    from playwright.sync_api import Browser, Dialog, Page, ViewportSize, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None  # type: ignore[assignment]
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Dialog, Page, ViewportSize
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 PHONE: ViewportSize = {"width": 375, "height": 740}
-
-
-def chromium_or_skip() -> str:
-    """The Chromium to drive, or skip (fail under ``CI=true``) when it or Playwright is missing."""
-    path = chromium_path()
-    missing = []
-    if not Path(path).is_file():
-        missing.append(f"Chromium ({path}; apt-get install chromium, or set {CHROMIUM_ENV})")
-    if sync_playwright is None:
-        missing.append("the playwright package (pip install playwright)")
-    if not missing:
-        return path
-    message = "browser tests need " + " and ".join(missing)
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{message}, but CI=true: the browser tests must run in CI")
-    pytest.skip(message)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -77,31 +49,15 @@ def site(tmp_path_factory: pytest.TempPathFactory, digest: Digest) -> Path:
 
 @pytest.fixture(scope="module")
 def base_url(site: Path) -> Iterator[str]:
-    """The site served over HTTP on 127.0.0.1 (a free port)."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    """The site served over HTTP on 127.0.0.1 (a free port), with a trailing slash."""
+    with serve_folder(site) as origin:
+        yield origin + "/"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = chromium_or_skip()
-    assert sync_playwright is not None
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium_browser() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -256,7 +212,7 @@ def test_filters_live_in_the_url_and_clear(page: Page, base_url: str, digest: Di
 
 def test_a_summary_opens_from_its_details(page: Page, base_url: str) -> None:
     open_site(page, base_url)
-    card = page.locator("article.paper").first
+    card = page.locator("article.paper", has=page.locator(".summary-body h4")).first
     body = card.locator(".summary-body")
     assert not body.is_visible()
     card.locator("details > summary").click()
@@ -439,7 +395,14 @@ def test_hostile_text_runs_nothing(browser: Browser, tmp_path: Path) -> None:
         page.wait_for_timeout(200)
         assert dialogs == []
         assert page.evaluate("() => document.images.length") == 0
-        assert page.evaluate("() => document.scripts.length") == 1
+        # The site's own scripts and KaTeX's: nothing the hostile text brought.
+        sources = page.evaluate("() => [...document.scripts].map(s => s.getAttribute('src'))")
+        assert sources == [
+            "assets/site.js",
+            "assets/katex/katex.min.js",
+            "assets/katex/auto-render.min.js",
+            "assets/math.js",
+        ]
     finally:
         context.close()
 

@@ -26,6 +26,7 @@ import lxml.html
 import pytest
 
 from arxiv_radar.config import load_config
+from arxiv_radar.publish.site import asset_names
 from arxiv_radar.summarize.sanitize import clean_characters, is_safe_markdown
 
 from cli_helpers import run_cli
@@ -40,11 +41,7 @@ MODEL = "m"
 HOSTILE_MODEL = "evil-model <script>alert(1)</script> [x](javascript:alert(1)) \u202e"
 ATOM = "http://www.w3.org/2005/Atom"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
-SITE_RESOURCES = [
-    f"{root}assets/{name}"
-    for root in ("", "../")
-    for name in ("site.js", "site.css", "favicon.svg")
-]
+SITE_RESOURCES = [f"{root}assets/{name}" for root in ("", "../") for name in asset_names()]
 BIBTEX_FIELDS = {
     *("title", "author", "year", "month", "eprint", "archivePrefix", "primaryClass", "url"),
     *("doi", "journal"),
@@ -78,7 +75,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
             f'[profiles.default]\nkeywords = ["{KEYWORD}"]\nmax_papers = {PAPERS}\n\n'
             f'[summaries]\nprovider = "openai-compatible"\nbase_url = "{llm.base_url}"\n'
             f'model = "{MODEL}"\nmax_papers = {PAPERS}\nlanguage = "en"\nmax_retries = 0\n\n'
-            "[publish]\nabstract_chars = 5000\n",
+            '[publish]\nabstract_chars = 5000\noutput = "."\n',
             encoding="utf-8",
         )
         result = run_cli("run", "--no-catch-up", cwd=folder, server=replay)

@@ -31,6 +31,7 @@ from arxiv_radar.models import (
 )
 from arxiv_radar.publish import exports, feeds, markdown, site
 from arxiv_radar.publish.digest import make_digest
+from arxiv_radar.publish.site import asset_names
 from arxiv_radar.summarize.sanitize import (
     is_safe_markdown,
     markdown_to_safe_html,
@@ -42,11 +43,7 @@ from security_checks import html_problems, markdown_to_html, text_problems
 
 GENERATED_AT = dt.datetime(2026, 4, 27, 6, 30, tzinfo=dt.UTC)
 SHORT = [payload for payload in PAYLOADS if payload.group != "long"]
-SITE_RESOURCES = [
-    f"{root}assets/{name}"
-    for root in ("", "../")
-    for name in ("site.js", "site.css", "favicon.svg")
-]
+SITE_RESOURCES = [f"{root}assets/{name}" for root in ("", "../") for name in asset_names()]
 
 
 def hostile_digest(payload: Payload, config: Config | None = None) -> Digest:

@@ -17,9 +17,16 @@ Everything in a digest from arXiv or an LLM is untrusted. Autoescaping is off (t
 HTML), but every ``{{ value }}`` a template prints goes through :func:`escape_markdown` unless
 it is :class:`~markupsafe.Markup`: text made safe already, such as a summary run through
 :func:`~arxiv_radar.summarize.sanitize.sanitize_markdown` or a validated URL. Filters for other
-places: ``md`` (the same escaping, explicitly), ``html`` (inside raw HTML such as
-``<summary>``), ``code`` (a code span), ``excerpt(n)`` (an abstract cut near ``n`` characters)
-and ``safe`` (trust a value as it is).
+places: ``md`` (the same escaping, explicitly), ``tex`` (the same, but TeX math kept as math:
+see below), ``html`` (inside raw HTML such as ``<summary>``), ``code`` (a code span),
+``excerpt(n)`` (an abstract cut near ``n`` characters) and ``safe`` (trust a value as it is).
+
+TeX math (``$P \\leq NP$``; what counts as math is in :mod:`arxiv_radar.summarize.tex`) follows
+one rule in titles, abstracts and summaries alike: it is kept as TeX and written as GitHub's
+``$`...`$`` math, which GitHub typesets and any other renderer shows as a code span (so the
+math can never become HTML or a link); every other ``$`` is escaped (``\\$``). The built-in
+template prints titles and abstracts with the ``tex`` filter; summaries get the same treatment
+after they are sanitized.
 
 The template context: ``digest`` (the Digest itself), ``title``, ``description`` (sanitized
 Markdown), ``base_url`` (http(s) only, or None), ``profile``, ``last_updated``
@@ -50,7 +57,8 @@ from arxiv_radar.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from arxiv_radar.errors import ConfigError
 from arxiv_radar.models import Digest, DigestEntry, Summary, SummaryStatus
 from arxiv_radar.summarize.prompting import SECTION_TITLES
-from arxiv_radar.summarize.sanitize import clean_characters, sanitize_markdown
+from arxiv_radar.summarize.sanitize import clean_characters, is_safe_markdown, sanitize_markdown
+from arxiv_radar.summarize.tex import markdown_segments, text_segments
 
 __all__ = [
     "CONFIG_FILE",
@@ -65,6 +73,7 @@ __all__ = [
     "escape_html",
     "escape_markdown",
     "render_readme",
+    "tex_markdown",
 ]
 
 DEFAULT_TEMPLATE = "arxiv_radar/readme.md.j2"
@@ -103,6 +112,48 @@ def escape_markdown(text: object) -> Markup:
     elif line[:1] in ("#", "+", "-", "="):
         line = "\\" + line
     return Markup(line)
+
+
+def tex_markdown(text: object) -> Markup:
+    """``text`` as one line of Markdown, like :func:`escape_markdown`, except that each TeX
+    math span is kept as GitHub's ``$`...`$`` math (a code span to any other renderer)."""
+    parts: list[str] = []
+    for segment in text_segments(_one_line(text)):
+        math = _github_math(segment.tex) if segment.kind == "math" else None
+        if math is not None:
+            parts.append(math)
+        elif parts:
+            parts.append(_MD_SPECIAL.sub(r"\\\g<0>", segment.raw))
+        else:  # the line's start: what could open a block is escaped too
+            space = " " if segment.raw.endswith(" ") else ""
+            parts.append(escape_markdown(segment.raw) + space)
+    return Markup("".join(parts))
+
+
+def _github_math(tex: str) -> str | None:
+    """``tex`` as GitHub's inline math ``$`...`$``, or None when it cannot be one."""
+    tex = " ".join(tex.split())
+    if not tex or "`" in tex:
+        return None
+    return f"$`{tex}`$"
+
+
+_LONE_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def _markdown_math(markdown: str) -> str:
+    """Sanitized Markdown with its math as GitHub's ``$`...`$`` and any other ``$`` escaped,
+    code left as it is (the README's rule for TeX, see the module docstring)."""
+    parts: list[str] = []
+    for segment in markdown_segments(markdown):
+        math = _github_math(segment.tex) if segment.kind == "math" else None
+        if math is not None:
+            parts.append(math)
+        elif segment.kind == "code":
+            parts.append(segment.raw)
+        else:
+            parts.append(_LONE_DOLLAR.sub(r"\\$", segment.raw))
+    return "".join(parts)
 
 
 def escape_html(text: object) -> Markup:
@@ -345,7 +396,9 @@ def _block_parser() -> MarkdownIt:
 def _contained_markdown(text: str) -> Markup:
     """Sanitized summary Markdown that ends where it should: a code fence left open (an
     answer cut short) is closed, so it cannot swallow ``</details>`` and the papers below."""
-    markdown = sanitize_markdown(text).strip("\n")
+    markdown = sanitize_markdown(text)
+    with_math = _markdown_math(markdown)
+    markdown = (with_math if is_safe_markdown(with_math) else markdown).strip("\n")
     for _ in range(3):
         tokens = _block_parser().parse(f"{markdown}\n\n{_END}\n")
         opener, last = tokens[-3:-1] if len(tokens) >= 3 else (None, None)
@@ -423,6 +476,7 @@ def _environment(directory: Path | None = None) -> SandboxedEnvironment:
     )
     env.filters.update(
         md=escape_markdown,
+        tex=tex_markdown,
         html=escape_html,
         code=code_span,
         excerpt=lambda text, limit=300: abstract_excerpt(str(text), int(limit)),

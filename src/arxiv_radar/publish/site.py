@@ -8,17 +8,24 @@
     archive/index.html         every day that has a page, newest first
     assets/site.css            copied from the package
     assets/site.js             copied from the package: filters and searches the page's cards
+    assets/math.js             copied from the package: typesets TeX with KaTeX
+    assets/katex/              KaTeX 0.16 (its script, stylesheet, auto-render, woff2 fonts and
+                               LICENSE), copied from the package
     assets/favicon.svg         copied from the package
 
 Papers are rendered into the HTML, so every page reads without JavaScript and from
-``file://``; the script only shows and hides cards. No CDN, no web font, no inline script:
-each page carries a Content-Security-Policy that allows scripts and styles from the site's
-own files only.
+``file://``; the scripts only show and hide cards and typeset TeX math (``$...$``,
+``$$...$$``, ``\\(...\\)``, ``\\[...\\]``) in titles, TL;DRs, abstracts and summaries. KaTeX
+works on the page's text nodes (auto-render), never on HTML, with ``trust: false``. No CDN,
+no inline script: each page carries a Content-Security-Policy that allows scripts, styles and
+fonts from the site's own files only.
 
 Untrusted text (everything from arXiv or an LLM) is cleaned of control and bidi characters
 (:func:`~arxiv_radar.summarize.sanitize.clean_characters`, applied to every ``{{ value }}``
 that is not :class:`~markupsafe.Markup`) and escaped by Jinja2's autoescape; a summary's HTML
-comes only from :func:`~arxiv_radar.summarize.sanitize.markdown_to_safe_html`.
+comes only from :func:`~arxiv_radar.summarize.sanitize.markdown_to_safe_html`; before that, the
+summary's math spans (:mod:`arxiv_radar.summarize.tex`) are escaped so that Markdown renders
+them to exactly their TeX, for KaTeX to find.
 
 Every file is rendered first and then written atomically
 (:func:`~arxiv_radar.publish.files.write_atomic`: a temporary file in the same folder, then
@@ -59,7 +66,9 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +78,14 @@ from markupsafe import Markup
 from arxiv_radar.models import AnnounceType, Digest, DigestEntry
 from arxiv_radar.publish.files import write_atomic
 from arxiv_radar.summarize.sanitize import clean_characters, markdown_to_safe_html
+from arxiv_radar.summarize.tex import markdown_segments
 
 __all__ = [
     "DATA_SCHEMA",
     "DATA_VERSION",
     "SiteFiles",
+    "asset_bytes",
+    "asset_names",
     "paper_data",
     "pdf_url",
     "site_data",
@@ -87,7 +99,10 @@ DATA_SCHEMA = "arxiv-radar/site-data"
 """The ``schema`` value of ``data.json``; its ``version`` is :data:`DATA_VERSION`."""
 DATA_VERSION = 1
 
-ASSETS = ("site.css", "site.js", "favicon.svg")
+ASSETS = ("site.css", "site.js", "math.js", "favicon.svg")
+"""The site's own files in the package's ``static/``, copied into ``assets/``."""
+KATEX = "katex"
+"""The folder of ``static/`` holding KaTeX, copied whole into ``assets/katex/``."""
 PDF_BASE = "https://arxiv.org/pdf/"
 ARCHIVE_PAGE = re.compile(r"(\d{4}-\d{2}-\d{2})\.html")
 _HEADING = re.compile(r"<(/?)h([1-6])>")
@@ -114,7 +129,39 @@ def write_site(
     *,
     archive: Iterable[Digest | dt.date] | None = None,
 ) -> SiteFiles:
-    """Write ``digest`` as a static site into ``folder`` (created if missing).
+    """Write ``digest`` as a static site into ``folder`` (created if missing): the files of
+    :func:`render_site`, written atomically one by one.
+
+    Raises :class:`OSError` when a file cannot be written; files written before it stay,
+    and ``index.html``, ``data.json`` and ``archive/index.html`` are written last.
+    """
+    rendered = render_site(digest, folder, archive=archive)
+    for path, content in rendered.files:
+        write_atomic(path, content)
+    logger.info("site: wrote %d files to %s", len(rendered.files), folder)
+    return SiteFiles(
+        written=tuple(path for path, _ in rendered.files),
+        days=rendered.days,
+        front_page=rendered.front_page,
+    )
+
+
+@dataclass(frozen=True)
+class RenderedSite:
+    """The site's files rendered in memory, in writing order, with what they list."""
+
+    files: tuple[tuple[Path, bytes], ...]
+    days: tuple[dt.date, ...]
+    front_page: dt.date | None
+
+
+def render_site(
+    digest: Digest,
+    folder: Path,
+    *,
+    archive: Iterable[Digest | dt.date] | None = None,
+) -> RenderedSite:
+    """Render ``digest`` as a static site under ``folder`` without writing anything.
 
     ``archive`` names the earlier days the archive should list: their dates, or their
     digests (whose pages are then written again). Only days that have a page in
@@ -123,8 +170,7 @@ def write_site(
     listed. ``index.html`` and ``data.json`` show the newest day listed, and are left as
     they are when that day's page is on disk but its digest was not given (a backfill).
 
-    Raises :class:`OSError` when a file cannot be written; files written before it stay,
-    and ``index.html``, ``data.json`` and ``archive/index.html`` are written last.
+    A template error raises before anything is written.
     """
     folder = Path(folder)
     archive_dir = folder / "archive"
@@ -147,7 +193,7 @@ def write_site(
 
     env = _environment()
     # Everything is rendered before anything is written: a template error writes nothing.
-    files: list[tuple[Path, bytes]] = [(folder / "assets" / name, _asset(name)) for name in ASSETS]
+    files = [(folder / "assets" / name, asset_bytes(name)) for name in asset_names()]
     for day in sorted(digests):
         html = _render_day(env, digests[day], root="../")
         files.append((_page(archive_dir, day), html))
@@ -155,12 +201,8 @@ def write_site(
         files.append((folder / "data.json", _dump_json(site_data(newest))))
         files.append((folder / "index.html", _render_day(env, newest, root="")))
     files.append((archive_dir / "index.html", _render_archive(env, newest or digest, days)))
-
-    for path, content in files:
-        write_atomic(path, content)
-    logger.info("site: wrote %d files to %s", len(files), folder)
-    return SiteFiles(
-        written=tuple(path for path, _ in files),
+    return RenderedSite(
+        files=tuple(files),
         days=tuple(days),
         front_page=newest.announced_on if newest else None,
     )
@@ -218,12 +260,28 @@ def summary_html(entry: DigestEntry) -> Markup:
     """The entry's summary as sanitized HTML, its headings moved below the paper's ``h3``."""
     if entry.summary is None or not entry.summary.markdown.strip():
         return Markup("")
-    html = markdown_to_safe_html(entry.summary.markdown)
+    html = markdown_to_safe_html(_math_as_text(entry.summary.markdown))
     levels = [int(level) for _, level in _HEADING.findall(html)]
     if levels:
         shift = _SUMMARY_TOP_HEADING - min(levels)
         html = _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + shift, 6)}>", html)
     return Markup(html)  # sanitized by markdown_to_safe_html (nh3 allowlist)
+
+
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+
+
+def _math_as_text(markdown: str) -> str:
+    """``markdown`` with the punctuation of its math spans backslash-escaped: Markdown renders
+    each span to exactly its TeX (no emphasis made of ``a_1 * b_2``), for KaTeX to read."""
+    parts: list[str] = []
+    for segment in markdown_segments(markdown):
+        if segment.kind == "math":
+            fence = "$$" if segment.display else "$"
+            parts.append(fence + _PUNCTUATION.sub(r"\\\g<0>", segment.tex) + fence)
+        else:
+            parts.append(segment.raw)
+    return "".join(parts)
 
 
 def _dump_json(data: dict[str, Any]) -> bytes:
@@ -308,8 +366,32 @@ _MONTHS = (
 # -- files ---------------------------------------------------------------------------------
 
 
-def _asset(name: str) -> bytes:
-    return resources.files("arxiv_radar.publish").joinpath("static", name).read_bytes()
+def asset_names() -> tuple[str, ...]:
+    """Every file :func:`write_site` copies into ``assets/``, as a path relative to it
+    (``"site.css"``, ``"katex/fonts/KaTeX_Main-Regular.woff2"``, ...)."""
+    return ASSETS + _files_under(KATEX)
+
+
+@cache
+def _files_under(folder: str) -> tuple[str, ...]:
+    found: list[str] = []
+
+    def walk(node: Traversable, prefix: str) -> None:
+        for child in sorted(node.iterdir(), key=lambda item: item.name):
+            if child.name.startswith((".", "__")):
+                continue
+            if child.is_dir():
+                walk(child, f"{prefix}/{child.name}")
+            elif child.is_file():
+                found.append(f"{prefix}/{child.name}")
+
+    walk(resources.files("arxiv_radar.publish").joinpath("static", folder), folder)
+    return tuple(found)
+
+
+def asset_bytes(name: str) -> bytes:
+    """The content of the asset ``name`` (one of :func:`asset_names`)."""
+    return resources.files("arxiv_radar.publish").joinpath("static", *name.split("/")).read_bytes()
 
 
 def _page(archive_dir: Path, day: dt.date) -> Path:

@@ -11,6 +11,10 @@ computed in memory) and has no ``/admin`` routes.
 
 Errors map to statuses in one handler: a store that cannot be read is 503, a held run lock
 409, bad input 400/422, an unknown day, paper or category 404.
+
+``/docs`` (Swagger UI) and ``/redoc`` work without internet: their scripts, stylesheet and
+icon come from the ``fastapi-offline`` package and are served by this app under
+``/docs/assets/`` (a fixed list of names); ``/openapi.json`` is FastAPI's own.
 """
 
 from __future__ import annotations
@@ -21,10 +25,17 @@ import logging
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from functools import cache
+from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from arxiv_radar import __version__
 from arxiv_radar.config import Config, load_config
@@ -127,7 +138,10 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         responses={400: {"model": Problem, "description": "A malformed or oversized request."}},
+        docs_url=None,  # served by _add_offline_docs, without a CDN
+        redoc_url=None,
     )
+    _add_offline_docs(app)
     app.state.data = data
     app.state.renderer = renderer
     app.include_router(feed_routes(renderer, config.arxiv.categories))
@@ -153,6 +167,67 @@ def create_app(
     app.add_middleware(CachedPaths, renderer=renderer, paths=plain_paths(config.arxiv.categories))
     app.add_middleware(RequestGuard)  # the outermost: checks every request first
     return app
+
+
+DOCS_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "redoc.standalone.js": "text/javascript; charset=utf-8",
+    "favicon.png": "image/png",
+}
+"""The files of the ``fastapi-offline`` package that ``/docs`` and ``/redoc`` load."""
+_DOCS_ASSETS_URL = "/docs/assets/"
+
+
+def _add_offline_docs(app: FastAPI) -> None:
+    """``/docs``, its OAuth2 redirect page and ``/redoc``, all loading their scripts and
+    styles from this app (``/docs/assets/...``) rather than from a CDN."""
+    openapi_url = app.openapi_url or "/openapi.json"
+    redirect_url = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=root + openapi_url,
+            title=f"{app.title}: API",
+            oauth2_redirect_url=root + redirect_url,
+            swagger_js_url=f"{root}{_DOCS_ASSETS_URL}swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{_DOCS_ASSETS_URL}swagger-ui.css",
+            swagger_favicon_url=f"{root}{_DOCS_ASSETS_URL}favicon.png",
+            # Swagger UI would otherwise send the description to validator.swagger.io.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get(redirect_url, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=root + openapi_url,
+            title=f"{app.title}: API",
+            redoc_js_url=f"{root}{_DOCS_ASSETS_URL}redoc.standalone.js",
+            redoc_favicon_url=f"{root}{_DOCS_ASSETS_URL}favicon.png",
+            with_google_fonts=False,
+        )
+
+    @app.get(_DOCS_ASSETS_URL + "{name}", include_in_schema=False)
+    async def docs_asset(name: str) -> Response:
+        if name not in DOCS_ASSETS:
+            raise HTTPException(404, "no such file")
+        return Response(
+            _docs_asset(name),
+            media_type=DOCS_ASSETS[name],
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+
+@cache
+def _docs_asset(name: str) -> bytes:
+    return resources.files("fastapi_offline").joinpath("static", name).read_bytes()
 
 
 def _status_of(error: ArxivRadarError) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Hashable, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +40,16 @@ FEED_TYPES = {
     "atom": "application/atom+xml; charset=utf-8",
     "json": "application/feed+json; charset=utf-8",
 }
-ASSET_TYPES = {
-    "site.css": "text/css; charset=utf-8",
-    "site.js": "text/javascript; charset=utf-8",
-    "favicon.svg": "image/svg+xml",
+_MEDIA_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    "": "text/plain; charset=utf-8",  # katex/LICENSE
 }
+ASSET_TYPES = {name: _MEDIA_TYPES[Path(name).suffix] for name in site.asset_names()}
+"""The site's static files (:func:`arxiv_radar.publish.site.asset_names`: its stylesheet,
+scripts, icon and KaTeX) and their media types."""
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
 _RENDER = {
@@ -150,7 +154,7 @@ class Renderer:
             raise HTTPException(404, "no such asset")
 
         def make(_: StoreState) -> CachedBody:
-            body = resources.files("arxiv_radar.publish").joinpath("static", name).read_bytes()
+            body = site.asset_bytes(name)
             return CachedBody.make(
                 body,
                 ASSET_TYPES[name],

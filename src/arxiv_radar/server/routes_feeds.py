@@ -102,16 +102,16 @@ def feed_routes(renderer: Renderer, categories: Sequence[str]) -> APIRouter:
 
     @get_and_head(
         router,
-        "/assets/{name}",
+        "/assets/{name:path}",
         tags=["site"],
         responses={200: {"description": "A static file of the site."}, 404: {"model": Problem}},
         response_class=Response,
     )
     async def asset(
         request: Request,
-        name: Annotated[str, Path(max_length=32, description=", ".join(ASSET_TYPES))],
+        name: Annotated[str, Path(max_length=64, description=", ".join(ASSET_TYPES))],
     ) -> Response:
-        """The site's stylesheet, script and icon."""
+        """The site's stylesheet, scripts, icon and KaTeX (its script, stylesheet and fonts)."""
         return await renderer.asset(request, name)
 
     @get_and_head(router, "/rss", tags=["feeds"], responses=_RSS, response_class=Response)

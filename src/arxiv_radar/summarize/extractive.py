@@ -14,12 +14,17 @@ PageRank by power iteration, in pure Python), and then:
   method: "we use/train/evaluate", "dataset", "benchmark"; results: numbers, "%",
   "outperform", "achieve"; conclusions: "we conclude", "future", "limitation", ...); a sentence
   goes to one section at most, and a section with no sentence is left out and listed in
-  ``missing_sections`` rather than filled with anything made up.
+  ``missing_sections`` rather than filled with anything made up;
+- no sentence is quoted twice: the TL;DR's sentence is in no section, and a sentence the
+  abstract repeats word for word counts once.
 
 The headings are in the configured language, but the sentences stay in the abstract's
 language (English, nearly always): they are quotations, not translations. The Markdown starts
 with a line saying so, and the sentences in it are escaped so that they render as the abstract
-wrote them. The result is deterministic and takes about a millisecond per abstract.
+wrote them, except their TeX math (:mod:`arxiv_radar.summarize.tex`), which is kept as TeX
+between dollars (``$P \\leq NP$``, ``$$...$$``), as a model would write it, unless it holds
+what Markdown could read as code, HTML or a link. The result is deterministic and takes about
+a millisecond per abstract.
 
 The sentence splitter is a small rule-based one rather than pysbd, which splits the same way
 on arXiv abstracts but takes about 5 ms per abstract by itself. It knows abbreviations
@@ -40,6 +45,7 @@ from arxiv_radar.models import Paper, SummarySection
 from arxiv_radar.summarize.parsing import ParsedSummary
 from arxiv_radar.summarize.prompting import SECTION_TITLES, Language
 from arxiv_radar.summarize.sanitize import clean_characters
+from arxiv_radar.summarize.tex import text_segments
 
 __all__ = [
     "EXTRACTIVE_VERSION",
@@ -51,7 +57,7 @@ __all__ = [
 ]
 
 #: Bump when a change here changes the summaries (the cache then makes new ones).
-EXTRACTIVE_VERSION = 1
+EXTRACTIVE_VERSION = 2
 
 #: The first line of every extractive summary, per language.
 LABELS: dict[Language, str] = {
@@ -317,13 +323,31 @@ def _prior(scores: dict[int, float]) -> float:
     return 1.0 + min(scores[1], 3.0) + 0.5 * min(scores[3], 2.0)
 
 
-_ESCAPED = re.compile(r"([\\`*_\[\]<>#|~&!])")
+_ESCAPED = re.compile(r"([\\`*_\[\]<>#|~&!$])")
 _LIST_LIKE = re.compile(r"^(\d+)([.)])")
 
 
+# What Markdown could read in a math span as code, raw HTML or a link (or an image).
+_NOT_PLAIN_TEX = re.compile(r"[`]|<[A-Za-z/!?]|\]\(|!\[")
+
+
+def _plain_math(tex: str, display: bool) -> str | None:
+    """``tex`` between dollars, or None when Markdown could read more than math in it."""
+    fence = "$$" if display else "$"
+    math = f"{fence}{tex.strip()}{fence}"
+    if _NOT_PLAIN_TEX.search(tex) or [s.kind for s in text_segments(math)] != ["math"]:
+        return None
+    return math
+
+
 def _escape(sentence: str) -> str:
-    """``sentence`` as Markdown text that renders exactly as written."""
-    return _LIST_LIKE.sub(r"\1\\\2", _ESCAPED.sub(r"\\\1", " ".join(sentence.split())))
+    """``sentence`` as Markdown text that renders exactly as written, its TeX math kept as
+    TeX between dollars."""
+    parts: list[str] = []
+    for segment in text_segments(" ".join(sentence.split())):
+        math = _plain_math(segment.tex, segment.display) if segment.kind == "math" else None
+        parts.append(math or _ESCAPED.sub(r"\\\1", segment.raw))
+    return _LIST_LIKE.sub(r"\1\\\2", "".join(parts))
 
 
 def summarize_extractive(
@@ -336,13 +360,18 @@ def summarize_extractive(
     if not sentences:
         empty = _EMPTY.get(language, _EMPTY["en"])
         return ParsedSummary(None, (), (1, 2, 3, 4), f"{label}\n\n{empty}\n")
+    # A sentence the abstract says twice is quoted once.
+    first: dict[str, str] = {}
+    for sentence in sentences:
+        first.setdefault(" ".join(sentence.split()), sentence)
+    sentences = list(first.values())
     half = len(sentences) / 2
     cues = [_cue_scores(s, early=i + 1 <= half) for i, s in enumerate(sentences)]
     centrality = rank_sentences(sentences)
     scores = [c * _prior(cue) for c, cue in zip(centrality, cues, strict=True)]
     order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
     chosen: dict[int, list[int]] = {1: [], 2: [], 3: [], 4: []}
-    for index in order:
+    for index in order[1:]:  # order[0] is the TL;DR: quoted once, above the sections
         section = _section_of(cues[index])
         if section is not None and len(chosen[section]) < per_section:
             chosen[section].append(index)

@@ -47,6 +47,7 @@ from markdown_it.token import Token
 __all__ = [
     "MAX_CHARS",
     "clean_characters",
+    "code_block_runs",
     "is_safe_markdown",
     "markdown_to_safe_html",
     "sanitize_markdown",
@@ -200,27 +201,30 @@ def _truncate(text: str, max_chars: int) -> str:
 def _clean(text: str, *, careful: bool) -> str:
     """One pass. ``careful``: keep code as markdown-it sees it and keep allowed links;
     otherwise escape every backtick, bracket and tag opener (safe for any renderer)."""
-    lines = text.split("\n")
-    code = _code_lines(text) if careful else set()
-    out: list[str] = []
+    runs = code_block_runs(text) if careful else [(False, text)]
+    return "\n".join(
+        chunk if is_code else _Inline(chunk, careful=careful).clean() for is_code, chunk in runs
+    )
+
+
+def code_block_runs(markdown: str) -> list[tuple[bool, str]]:
+    """``markdown`` cut into runs of whole lines, in order: ``(True, lines)`` for fenced or
+    indented code blocks as markdown-it reads them, ``(False, lines)`` for the rest. The runs
+    hold no line break between them: joining them with ``"\\n"`` gives ``markdown`` back."""
+    code: set[int] = set()
+    for token in _block_parser().parse(markdown):
+        if token.type in ("fence", "code_block") and token.map:
+            code.update(range(token.map[0], token.map[1]))
+    lines = markdown.split("\n")
+    runs: list[tuple[bool, str]] = []
     start = 0
     while start < len(lines):
         end = start + 1
         while end < len(lines) and (end in code) == (start in code):
             end += 1
-        chunk = "\n".join(lines[start:end])
-        out.append(chunk if start in code else _Inline(chunk, careful=careful).clean())
+        runs.append((start in code, "\n".join(lines[start:end])))
         start = end
-    return "\n".join(out)
-
-
-def _code_lines(text: str) -> set[int]:
-    """The lines markdown-it reads as fenced or indented code."""
-    lines: set[int] = set()
-    for token in _block_parser().parse(text):
-        if token.type in ("fence", "code_block") and token.map:
-            lines.update(range(token.map[0], token.map[1]))
-    return lines
+    return runs
 
 
 class _Inline:
