@@ -7,10 +7,16 @@
 # the published outputs. The server listens on 8000, serves the feeds from the store and runs
 # `arxiv-radar run` on publish.schedule. See docs/deploy.md and compose.yaml.
 
-ARG PYTHON_IMAGE=python:3.11-slim
+# The base of both stages: any image with Python >= 3.11, python on the PATH, the venv module
+# and useradd (Debian's python3, python3-venv and python-is-python3 do too), for example one
+# made locally without a registry (scripts/container-smoke.sh base).
+#   docker build --build-arg BASE_IMAGE=localhost/arxiv-radar-base:bookworm -t arxiv-radar .
+ARG BASE_IMAGE=python:3.11-slim
 
-# ---- build: arxiv-radar and every dependency as wheels (no compiler needed: all are binary)
-FROM ${PYTHON_IMAGE} AS build
+# ---- build: arxiv-radar and every dependency as wheels (no compiler needed: those without a
+# binary wheel are pure Python), made by an up-to-date pip in a throwaway virtual environment
+# (a distribution's own Python may ship without pip, or with one too old to build them)
+FROM ${BASE_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE arxiv-radar.example.toml ./
@@ -18,12 +24,13 @@ COPY src ./src
 # postgres: a PostgreSQL store (ARXIV_RADAR_DB=postgresql://...); notify: Apprise notifications.
 # --build-arg EXTRAS= builds without them.
 ARG EXTRAS=postgres,notify
-RUN python -m pip wheel --wheel-dir /wheels ".${EXTRAS:+[$EXTRAS]}"
+RUN python -m venv --upgrade-deps /tmp/pip \
+    && /tmp/pip/bin/pip wheel --wheel-dir /wheels ".${EXTRAS:+[$EXTRAS]}"
 
 # ---- runtime: the wheels installed into a virtual environment, run by an unprivileged user
 # (the wheels are bind-mounted from the build stage, a BuildKit feature: Docker's default
 # builder since 23.0, so they never become a layer of the image)
-FROM ${PYTHON_IMAGE} AS runtime
+FROM ${BASE_IMAGE} AS runtime
 ARG EXTRAS=postgres,notify
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \

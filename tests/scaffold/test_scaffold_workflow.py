@@ -2,8 +2,9 @@
 steps really commit the outputs and the store (run here against a local git remote).
 
 Validity is checked against a JSON schema of GitHub's workflow syntax written for these tests
-(``github-workflow.schema.json``, strict: unknown keys fail) and, where the ``actionlint``
-binary is installed, by actionlint too.
+(``github-workflow.schema.json``, strict: unknown keys fail); its security by zizmor, a GitHub
+Actions linter installed from the package index (``pip install zizmor``), run offline; and,
+where the ``actionlint`` binary is installed, by actionlint too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +86,7 @@ def test_actionlint_finds_nothing(repo: Path) -> None:
     registries, so the schema above is what the suite relies on)."""
     binary = shutil.which("actionlint")
     if binary is None:
-        pytest.skip("actionlint is not installed; the JSON schema test covers the syntax")
+        pytest.skip("actionlint is not installed (no registry ships its binary); zizmor covers it")
     result = subprocess.run(
         [binary, "-no-color", WORKFLOW_PATH],
         cwd=repo,
@@ -95,17 +97,90 @@ def test_actionlint_finds_nothing(repo: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _zizmor() -> str | None:
+    beside = Path(sys.executable).with_name("zizmor")
+    return str(beside) if beside.is_file() else shutil.which("zizmor")
+
+
+def zizmor(folder: Path) -> subprocess.CompletedProcess[str]:
+    binary = _zizmor()
+    if binary is None:
+        pytest.skip("zizmor is not installed: pip install 'zizmor>=1.32,<2'")
+    return subprocess.run(
+        [binary, "--offline", "--no-progress", "--format", "plain", WORKFLOW_PATH],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_zizmor_finds_nothing(repo: Path) -> None:
+    result = zizmor(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing_with_every_option(tmp_path: Path) -> None:
+    """A store on a server (one more secret), a local time zone and an output folder."""
+    (tmp_path / "arxiv-radar.toml").write_text(
+        '[store]\nurl = "postgresql://radar@db.example/radar"\n'
+        '[publish]\ntimezone = "Europe/Berlin"\noutput = "digest"\nschedule = "0 7 * * MON-FRI"\n'
+        '[summaries]\napi_key_env = "MY_LLM_KEY"\n',
+        encoding="utf-8",
+    )
+    scaffold(tmp_path)
+    result = zizmor(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_is_not_a_rubber_stamp(repo: Path) -> None:
+    """The same linter fails the workflow as it was once: actions by tag, a persisted token."""
+    path = repo / WORKFLOW_PATH
+    text = path.read_text(encoding="utf-8")
+    pinned = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2"
+    assert pinned in text
+    path.write_text(
+        text.replace(pinned, "actions/checkout@v4").replace(
+            "        with:\n          persist-credentials: false\n", ""
+        ),
+        encoding="utf-8",
+    )
+    result = zizmor(repo)
+    report = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "unpinned-uses" in report and "artipacked" in report
+
+
+def test_the_token_reaches_only_the_steps_that_push(repo: Path) -> None:
+    workflow = load_workflow(repo)
+    assert workflow["permissions"] == {}
+    job = workflow["jobs"]["run"]
+    assert job["permissions"] == {"contents": "write"}
+    run = steps(workflow)
+    assert run["Check out the repository"]["with"]["persist-credentials"] is False
+    for name, step in run.items():
+        pushes = "git push" in step.get("run", "")
+        assert ("GITHUB_TOKEN" in step.get("env", {})) == pushes, name
+        for value in step.get("env", {}).values():
+            assert "github.token" not in value or pushes, name
+    for name in ("Check out the repository", "Set up Python"):
+        ref = run[name]["uses"].split("@", 1)[1]
+        assert len(ref) == 40 and all(char in "0123456789abcdef" for char in ref), name
+
+
 def test_schedule_trigger_permissions_and_concurrency(repo: Path) -> None:
     workflow = load_workflow(repo)
     assert workflow["on"]["schedule"] == [{"cron": "30 6 * * 1-5"}]
     assert "date" in workflow["on"]["workflow_dispatch"]["inputs"]
-    assert workflow["permissions"] == {"contents": "write"}
+    assert workflow["jobs"]["run"]["permissions"] == {"contents": "write"}
     assert workflow["concurrency"]["cancel-in-progress"] is False
     assert workflow["concurrency"]["group"].startswith("arxiv-radar")
     run = steps(workflow)
-    assert run["Check out the repository"]["uses"].startswith("actions/checkout@v")
+    assert run["Check out the repository"]["uses"].startswith("actions/checkout@")
     setup = run["Set up Python"]
-    assert setup["uses"].startswith("actions/setup-python@v")
+    assert setup["uses"].startswith("actions/setup-python@")
     assert setup["with"]["python-version"] == "3.12"
     assert run["Install arxiv-radar"]["run"] == "python -m pip install -r requirements.txt"
     job = run["Run arxiv-radar"]

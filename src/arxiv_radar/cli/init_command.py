@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from arxiv_radar.cli.common import DebugOption, err, out, setup_logging
-from arxiv_radar.scaffold import ScaffoldResult, scaffold
 
-_COLOURS = {"created": "green", "overwritten": "yellow", "unchanged": "dim", "kept": "red"}
+if TYPE_CHECKING:  # imported where used: every command starts without it
+    from arxiv_radar.scaffold import ScaffoldResult
+
+_COLOURS = {
+    "created": "green",
+    "updated": "green",
+    "overwritten": "yellow",
+    "unchanged": "dim",
+    "kept": "cyan",
+}
 
 
 def print_result(result: ScaffoldResult) -> None:
@@ -32,12 +40,7 @@ def print_result(result: ScaffoldResult) -> None:
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
     if result.kept:
-        names = ", ".join(item.path for item in result.kept)
-        err.print(
-            f"[yellow]kept {len(result.kept)} existing file(s) with other content:[/] "
-            f"{escape(names)}. Run again with --force to replace them (the configuration "
-            "is never replaced)."
-        )
+        out.print("README.md is the digest of the last run, kept: the next run rewrites it.")
     out.print(
         "\n[bold]Next:[/]\n"
         f"  1. edit {escape(result.config_file)}: categories, keywords, summaries\n"
@@ -61,8 +64,8 @@ def init(
         bool,
         typer.Option(
             "--force",
-            help="Replace existing files that differ from what init writes (never the "
-            "configuration, which is always kept and followed).",
+            help="Replace existing files that init did not write, or that were changed since "
+            "(never the configuration, which is always kept and followed).",
         ),
     ] = False,
     pin: Annotated[
@@ -70,8 +73,21 @@ def init(
         typer.Option(
             "--pin",
             metavar="VERSION",
-            help="Install exactly this arxiv-radar release in GitHub Actions and on Vercel "
-            "(requirements.txt). Default: the newest release.",
+            help="Install this arxiv-radar release from the package index in GitHub Actions "
+            "and on Vercel (requirements.txt). Default: the version running init.",
+            show_default=False,
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            metavar="SOURCE",
+            help="Where GitHub Actions and Vercel install arxiv-radar from: 'pypi' (the "
+            "package index, the default), a git URL such as "
+            "git+https://github.com/OWNER/REPO@TAG, or a wheel, source archive or source "
+            "folder (inside the repository, so that they can reach it). Default: 'pypi', or "
+            "what an earlier init chose.",
             show_default=False,
         ),
     ] = None,
@@ -86,16 +102,20 @@ def init(
                                          "30 6 * * 1-5", after arXiv's 05:00 UTC update) and a
                                          manual trigger; commits README.md, feeds/, site/,
                                          exports/, reports/ and the store arxiv-radar.db
-      requirements.txt                   the arxiv-radar release to install (--pin)
+      requirements.txt                   the arxiv-radar to install: this version from the
+                                         package index (--pin, --source for another)
       vercel.json, api/index.py          the feed server on Vercel, store opened read-only
       README.md, DEPLOY.md               GitHub Actions, Vercel and your own server or
                                          Docker, step by step
       .gitignore                         the store's transient files
+      .arxiv-radar-outputs.json          which files arxiv-radar wrote (init, then each run)
 
     An existing arxiv-radar.toml (or the old tool's config.json) is kept and the other files
-    follow it: after changing publish.schedule, run init --force to rewrite the workflow.
-    Existing files are never replaced without --force; identical ones are left alone. A DIR
-    that is a file, or a path in the way, stops init before anything is written (exit 2).
+    follow it: after changing publish.schedule, run init again to rewrite the workflow. A
+    second init updates the files it wrote that nobody changed since and leaves the digest
+    in README.md alone. A file init did not write (or one changed since) is replaced only
+    with --force: without it init names the files and stops before writing anything (exit
+    2), as it does when DIR is a file or a path is in the way.
 
     Examples:
 
@@ -103,7 +123,11 @@ def init(
 
       arxiv-radar init --pin 0.1.0
 
+      arxiv-radar init --source git+https://github.com/OWNER/arxiv-radar@v0.1.0
+
       arxiv-radar init --force
     """
+    from arxiv_radar.scaffold import scaffold
+
     setup_logging(debug)
-    print_result(scaffold(directory, force=force, pin=pin))
+    print_result(scaffold(directory, force=force, pin=pin, source=source))

@@ -7,6 +7,13 @@ what is missing (or, with ``force``, what differs) and reports each file's fate.
 written when any path is in the way, and the configuration itself is never replaced: it is the
 input from which the workflow's cron, the committed paths and the Vercel files are derived.
 
+``init`` replaces only files it wrote: it records each in the folder's manifest
+(:data:`~arxiv_radar.publish.outputs.MANIFEST`, shared with ``arxiv-radar run``, which may then
+replace the placeholder ``README.md`` with the digest). A second ``init`` refreshes its own
+files that nobody changed since; any other file in the way stops it before anything is written
+(exit 2, naming the files) unless ``force``. A ``README.md`` that the run has replaced with the
+digest is left alone, with or without ``force``.
+
 The files, all rendered from ``templates/`` (Jinja2 with ``[[ ]]``/``[% %]`` delimiters, which
 leave GitHub's ``${{ }}`` expressions alone):
 
@@ -14,7 +21,9 @@ leave GitHub's ``${{ }}`` expressions alone):
 - ``.github/workflows/arxiv-radar.yml``: the daily run (cron = ``publish.schedule``, manual
   trigger), committing the outputs and the SQLite store, with a concurrency group and a
   keep-alive step;
-- ``requirements.txt``: the arxiv-radar release, for the workflow and for Vercel;
+- ``requirements.txt``: the arxiv-radar that scaffolded the repository (``arxiv-radar==`` its
+  version from the package index, or a git URL, or a wheel or source folder), for the workflow
+  and for Vercel;
 - ``vercel.json`` and ``api/index.py``: the feed server on Vercel over the committed store,
   opened read-only;
 - ``README.md`` and ``DEPLOY.md``: the three deployments, step by step;
@@ -34,10 +43,12 @@ from typing import Literal
 
 import jinja2
 
+from arxiv_radar import __version__
 from arxiv_radar.config import Config, find_config_file, load_config
 from arxiv_radar.errors import UsageError
 from arxiv_radar.publish.files import write_atomic
 from arxiv_radar.publish.markdown import describe_schedule
+from arxiv_radar.publish.outputs import MANIFEST, OwnedFiles
 
 __all__ = [
     "CONFIG_NAME",
@@ -45,10 +56,12 @@ __all__ = [
     "WORKFLOW_PATH",
     "Action",
     "FileOutcome",
+    "INIT_README_MARK",
     "PlannedFile",
     "ScaffoldResult",
     "config_text",
     "plan",
+    "install_requirement",
     "requirement",
     "scaffold",
 ]
@@ -60,15 +73,21 @@ PYTHON_VERSION = "3.12"
 PROVIDER_KEYS = ("DASHSCOPE_API_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY")
 OUTPUT_NAMES = ("README.md", "feeds", "site", "exports", "reports")
 _VERSION = re.compile(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
+_GIT_URL = re.compile(r"git\+(https|ssh|file)://[^\s;#'\"\\]+")
+INIT_README_MARK = (
+    "<!-- written by arxiv-radar init: the first run of arxiv-radar replaces this file "
+    "with the digest -->"
+)
+"""The last line of the placeholder README.md: what tells it from the digest that replaces it."""
 _CONFIG_HEADER = (
     "# arxiv-radar configuration of this digest repository (written by `arxiv-radar init`).\n"
     "#\n"
     "# publish.schedule below is also the cron of .github/workflows/arxiv-radar.yml: after\n"
-    "# changing it, run `arxiv-radar init --force`, which rewrites the workflow and keeps this\n"
+    "# changing it, run `arxiv-radar init` again, which rewrites the workflow and keeps this\n"
     "# file.\n"
 )
 
-Action = Literal["created", "overwritten", "unchanged", "kept"]
+Action = Literal["created", "updated", "overwritten", "unchanged", "kept"]
 
 
 @dataclass(frozen=True)
@@ -102,20 +121,113 @@ class ScaffoldResult:
 
     @property
     def kept(self) -> list[FileOutcome]:
-        """Files that exist with other content and were left as they are (no ``force``)."""
+        """Files left as they are although they differ: the digest that replaced README.md."""
         return [item for item in self.files if item.action == "kept"]
 
 
 def requirement(pin: str | None = None) -> str:
-    """The pip requirement for arxiv-radar: the newest release, or exactly ``pin``."""
+    """The pip requirement for arxiv-radar from the package index: exactly ``pin``, by default
+    the version running now (the one that scaffolds the repository)."""
     if pin is None:
-        return PACKAGE
+        if not _VERSION.fullmatch(__version__):
+            raise UsageError(
+                f"this arxiv-radar is version {__version__}, which the package index cannot "
+                "have: give --pin VERSION for a release, or --source with a git URL or a wheel"
+            )
+        return f"{PACKAGE}=={__version__}"
     version = pin.strip().removeprefix("==").strip()
     if not _VERSION.fullmatch(version):
         raise UsageError(
             f"--pin '{pin}' is not a release version (expected a version such as 0.1.0 or 1.2.0rc1)"
         )
     return f"{PACKAGE}=={version}"
+
+
+def _local_requirement(source: str, folder: Path) -> tuple[str, tuple[str, ...]]:
+    path = Path(source).expanduser()
+    name = path.name
+    if path.is_file():
+        if not (
+            name.endswith(".whl")
+            and name.startswith("arxiv_radar-")
+            or name.endswith(".tar.gz")
+            and name.startswith(("arxiv_radar-", "arxiv-radar-"))
+        ):
+            raise UsageError(
+                f"--source {source} is not an arxiv-radar wheel or source archive "
+                "(arxiv_radar-VERSION-....whl or arxiv_radar-VERSION.tar.gz)"
+            )
+    elif path.is_dir():
+        if not (path / "pyproject.toml").is_file():
+            raise UsageError(f"--source {source} is a folder without pyproject.toml")
+    else:
+        raise UsageError(
+            f"--source '{source}' is neither 'pypi', a git URL (git+https://HOST/OWNER/REPO@TAG)"
+            " nor an existing wheel, source archive or folder"
+        )
+    absolute = path.resolve()
+    try:
+        relative = absolute.relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        warning = (
+            f"requirements.txt installs arxiv-radar from {absolute}, a path on this machine: "
+            "GitHub Actions and Vercel cannot reach it. Commit the wheel inside the repository "
+            "and run init again with --source pointing at it, or use a git URL"
+        )
+        return f"{PACKAGE} @ {absolute.as_uri()}", (warning,)
+    if any(char.isspace() for char in relative):
+        raise UsageError(f"--source {source}: the path holds a space, which pip cannot read")
+    return f"./{relative}", ()
+
+
+def install_requirement(
+    source: str | None, pin: str | None, folder: Path
+) -> tuple[str, tuple[str, ...]]:
+    """The requirements.txt line that installs arxiv-radar, and warnings about it.
+
+    ``source`` is ``pypi`` (or None): ``arxiv-radar==VERSION`` from the package index, the
+    running version unless ``pin``; a git URL (``git+https://HOST/OWNER/REPO@TAG``, also
+    ``git+ssh://`` and ``git+file://``): a PEP 508 direct reference; else a wheel, a source
+    archive or a source folder, written relative (``./path``) when inside ``folder``.
+    """
+    if source is None or source.strip().lower() == "pypi":
+        return requirement(pin), ()
+    if pin is not None:
+        raise UsageError(
+            "--pin chooses a release of the package index (--source pypi): with another "
+            "--source, name the version there (a tag in the git URL, or the wheel)"
+        )
+    source = source.strip()
+    if source.startswith("git+"):
+        if not _GIT_URL.fullmatch(source):
+            raise UsageError(
+                f"--source '{source}' is not a git URL pip can install "
+                "(expected git+https://HOST/OWNER/REPO@TAG, git+ssh:// or git+file://)"
+            )
+        warnings: tuple[str, ...] = ()
+        if "@" not in source.split("://", 1)[1].rsplit("/", 1)[-1]:
+            warnings = (
+                f"--source {source} names no tag or commit (…/REPO@TAG): each install takes "
+                "whatever the default branch holds then",
+            )
+        return f"{PACKAGE} @ {source}", warnings
+    return _local_requirement(source, folder)
+
+
+def _previous_requirement(folder: Path) -> str | None:
+    """The install source an earlier ``init`` wrote, when it was not the package index and
+    the file is still as ``init`` wrote it."""
+    path = folder / "requirements.txt"
+    if not path.is_file() or OwnedFiles(folder).foreign([path]):
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    if last.startswith((f"{PACKAGE} @ ", "./")):
+        return last
+    return None
 
 
 def _environment() -> jinja2.Environment:
@@ -180,7 +292,10 @@ class _Facts:
 
     @property
     def commit_paths(self) -> list[str]:
-        paths = [self.output_path(name) for name in OUTPUT_NAMES] if self.output is not None else []
+        """What the workflow commits: the outputs, the output folder's manifest (which files
+        arxiv-radar wrote there) and the store."""
+        names = (*OUTPUT_NAMES, MANIFEST)
+        paths = [self.output_path(name) for name in names] if self.output is not None else []
         return paths + ([self.store] if self.store else [])
 
 
@@ -226,7 +341,7 @@ def _words(items: list[str]) -> str:
     return ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def _render(config: Config, facts: _Facts, pin: str | None) -> list[PlannedFile]:
+def _render(config: Config, facts: _Facts, install: str) -> list[PlannedFile]:
     env = _environment()
     includes = [facts.config_file] + ([facts.store] if facts.store else [])
     outputs = (
@@ -252,7 +367,8 @@ def _render(config: Config, facts: _Facts, pin: str | None) -> list[PlannedFile]
         "feed_path": facts.output_path("feeds/rss.xml") if facts.output is not None else "",
         "site_path": facts.output_path("site/") if facts.output is not None else "",
         "include_files": includes[0] if len(includes) == 1 else "{" + ",".join(includes) + "}",
-        "requirement": requirement(pin),
+        "requirement": install,
+        "readme_mark": INIT_README_MARK,
         "python_version": PYTHON_VERSION,
     }
     # Values that land inside YAML or JSON strings are written as JSON strings (valid YAML).
@@ -297,15 +413,22 @@ def _existing_config(folder: Path) -> Path | None:
 
 
 def plan(
-    folder: Path, *, pin: str | None = None
+    folder: Path, *, pin: str | None = None, source: str | None = None
 ) -> tuple[list[PlannedFile], Config, str, tuple[str, ...]]:
     """The files of a digest repository in ``folder``, with the configuration they follow.
 
     Returns the planned files (the configuration first when it is to be written), the
     configuration, its file name and warnings. An existing configuration (``arxiv-radar.toml``,
     else the old ``config.json``) is read, without environment overrides, and never planned
-    for writing; a broken one raises :class:`~arxiv_radar.errors.ConfigError`.
+    for writing; a broken one raises :class:`~arxiv_radar.errors.ConfigError`. Without
+    ``source`` and ``pin``, a git URL or path that an earlier ``init`` wrote into
+    requirements.txt is kept; otherwise see :func:`install_requirement`.
     """
+    previous = _previous_requirement(folder) if source is None and pin is None else None
+    if previous is not None:
+        install, install_warnings = previous, ()
+    else:
+        install, install_warnings = install_requirement(source, pin, folder)
     existing = _existing_config(folder)
     files: list[PlannedFile] = []
     if existing is not None:
@@ -317,8 +440,9 @@ def plan(
         config_file = CONFIG_NAME
         files.append(PlannedFile(CONFIG_NAME, text, "what to watch, rank, summarize and publish"))
     facts = _facts(config, config_file)
-    files += _render(config, facts, pin)
-    return files, config, config_file, facts.warnings + _other_workflows(folder)
+    files += _render(config, facts, install)
+    warnings = facts.warnings + install_warnings + _other_workflows(folder)
+    return files, config, config_file, warnings
 
 
 def _other_workflows(folder: Path) -> tuple[str, ...]:
@@ -366,38 +490,81 @@ def _check_folder(folder: Path) -> None:
         )
 
 
-def scaffold(folder: Path, *, force: bool = False, pin: str | None = None) -> ScaffoldResult:
+def _is_digest(planned: PlannedFile, current: bytes, owned: OwnedFiles, target: Path) -> bool:
+    """Whether ``target`` is the README.md digest a run of arxiv-radar wrote over init's."""
+    return (
+        planned.path == "README.md"
+        and INIT_README_MARK.encode("utf-8") not in current
+        and not owned.foreign([target])
+    )
+
+
+def scaffold(
+    folder: Path, *, force: bool = False, pin: str | None = None, source: str | None = None
+) -> ScaffoldResult:
     """Write a digest repository into ``folder`` (created if missing).
 
-    Existing files are kept unless ``force`` (identical ones are reported as ``unchanged``);
-    an existing configuration is always kept and followed. Nothing is written when the
-    folder or a path inside it is in the way: :class:`~arxiv_radar.errors.UsageError`.
+    A file that does not exist is created; one that ``init`` wrote and nobody changed since
+    is updated; one already as planned is left ``unchanged``. Any other existing file stops
+    ``init`` before anything is written (:class:`~arxiv_radar.errors.UsageError`, naming
+    them) unless ``force``, which replaces them. The configuration is never replaced, and
+    neither is the digest that a run wrote over the placeholder README.md. Nothing is written
+    either when the folder or a path inside it is in the way.
     """
     _check_folder(folder)
-    files, config, config_file, warnings = plan(folder, pin=pin)
+    files, config, config_file, warnings = plan(folder, pin=pin, source=source)
     problems = _obstacles(folder, files)
     if problems:
         raise UsageError("cannot scaffold here, nothing was written: " + "; ".join(problems))
-    outcomes: list[FileOutcome] = []
+    owned = OwnedFiles(folder)
+    decided: list[tuple[PlannedFile, Action]] = []
+    foreign: list[str] = []
     for planned in files:
         target = folder / planned.path
-        action: Action = "created"
-        if target.exists():
-            if target.read_bytes() == planned.content.encode("utf-8"):
-                outcomes.append(FileOutcome(planned.path, "unchanged", planned.purpose))
-                continue
-            if not force:
-                outcomes.append(FileOutcome(planned.path, "kept", planned.purpose))
-                continue
-            action = "overwritten"
-        try:
-            write_atomic(target, planned.content)
-        except OSError as exc:
-            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
-        outcomes.append(FileOutcome(planned.path, action, planned.purpose))
+        if not target.exists():
+            decided.append((planned, "created"))
+            continue
+        current = target.read_bytes()
+        if current == planned.content.encode("utf-8"):
+            decided.append((planned, "unchanged"))
+        elif _is_digest(planned, current, owned, target):
+            decided.append((planned, "kept"))
+        elif not owned.foreign([target]):
+            decided.append((planned, "updated"))
+        else:
+            decided.append((planned, "overwritten"))
+            foreign.append(planned.path)
+    if foreign and not force:
+        raise UsageError(
+            f"{folder} already holds files that arxiv-radar init did not write (or that were "
+            f"changed since): {', '.join(foreign)}. Nothing was written. Run init in an empty "
+            "folder, or again with --force to replace them (the configuration is never "
+            "replaced)."
+        )
+    writes = {
+        folder / planned.path: planned.content
+        for planned, action in decided
+        if action in ("created", "updated", "overwritten")
+    }
+    # The configuration is the user's from the start: the manifest lists only the files that
+    # init may refresh (and that a run may replace, such as README.md).
+    recorded = {
+        folder / planned.path: planned.content
+        for planned, action in decided
+        if action != "kept" and planned.path != config_file
+    }
+    try:
+        if writes:
+            folder.mkdir(parents=True, exist_ok=True)
+            owned.begin({path: writes[path] for path in writes if path in recorded})
+        for target, content in writes.items():
+            write_atomic(target, content)
+        owned.commit(recorded)
+    except OSError as exc:
+        raise UsageError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
     return ScaffoldResult(
         folder=folder,
-        files=tuple(outcomes),
+        files=tuple(FileOutcome(p.path, action, p.purpose) for p, action in decided),
         config_file=config_file,
         config=config,
         config_written=any(item.path == config_file for item in files),
