@@ -18,7 +18,11 @@ a test fails when it falls out of date.
 
 Exit codes (every command): 0 success, 1 unexpected error, 2 bad configuration or input,
 3 arXiv unreachable or answering errors after every retry, 4 store error, 5 the LLM endpoint
-failed (`summarize` when every call failed).
+failed (`summarize` when every call failed), 6 a check of `doctor` failed.
+
+`--debug` (debug logs, and the full traceback of an error) is accepted before the command
+(`arxiv-radar --debug run`) as well as after it. When the output is not a terminal (a pipe, a
+file, a CI log), lines are not wrapped: URLs and messages stay whole.
 """
 
 JSON_SHAPES = """
@@ -117,6 +121,30 @@ model has no price in `[summaries.prices]`.
 """
 
 
+STORED_DAYS = """
+## Stored days, missing stores, no network
+
+A day is **complete in the store** when every followed category's listing of that day was read
+whole: from the listing feed by `run` or `fetch`, or through the export API by a finished
+catch-up or `backfill --since`. `arxiv-radar run --date D` republishes a complete day from the
+store without any request to arXiv; `run --date D --refresh` fetches it again. A day that lacks
+a followed category is fetched. A date whose listing is not announced yet is refused at once by
+`run --date` and `fetch --date` (exit 2). `rank --date D` on a listing day the store lacks says
+`D is not in the store: fetch or backfill it` (exit 2).
+
+Catch-up (`run` and `fetch` without `--no-catch-up`) fills only announcement days missed since
+the store's first run, within `days_back`: a first run on a fresh store makes one request.
+
+`papers` and `rank` never create a store: pointed at a SQLite file that does not exist they say
+there is no store yet and what creates it (exit 2); `doctor` reports it without failing.
+
+A host name that does not resolve, a refused connection or an unreachable network fails at the
+first attempt with exit 3 and a message naming what failed (`cannot resolve rss.arxiv.org:
+check your network or proxy`) and suggesting `arxiv-radar demo`, which works offline; `doctor`
+fails its arXiv check the same way. Timeouts, 429 and 5xx are retried with backoff first.
+"""
+
+
 def help_text(*args: str) -> str:
     env = {**os.environ, "COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}
     env.pop("FORCE_COLOR", None)
@@ -134,7 +162,7 @@ def render() -> str:
     parts = [HEADER, "## arxiv-radar\n", "```text", help_text(), "```\n"]
     for command in COMMANDS:
         parts += [f"## arxiv-radar {command}\n", "```text", help_text(command), "```\n"]
-    return "\n".join(parts) + JSON_SHAPES
+    return "\n".join(parts) + STORED_DAYS + JSON_SHAPES
 
 
 def main() -> int:

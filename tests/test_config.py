@@ -858,3 +858,51 @@ def test_bad_publish_values_name_the_key(
         load_config(path, env={})
     message = str(info.value)
     assert key in message and expected in message and str(path) in message
+
+
+# ---------------------------------------------------------------- every key the old tool had
+
+OLD_TOOL_FIXTURE = Path(__file__).parent / "fixtures" / "config" / "old_tool_08f90a8.json"
+"""The users' config.json exactly as the old tool's repository holds it at commit 08f90a8."""
+
+
+def test_the_old_tools_own_file_loads_with_one_notice_per_ignored_key(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="arxiv_radar.config"):
+        config = load_config(OLD_TOOL_FIXTURE, env={})
+    profile = config.profile()
+    assert config.arxiv.categories == ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
+    assert config.arxiv.days_back == 7
+    assert profile.keywords[:3] == ["LLM", "RL", "RLHF"] and len(profile.keywords) == 30
+    assert profile.exclude == ["survey", "review", "tutorial"]
+    assert (profile.max_papers, profile.min_score) == (30, 2.5)
+    notices = [record.getMessage() for record in caplog.records]
+    assert len(notices) == 3, notices
+    for key in ("fetch_ratings", "display_limit", "deduplication_methods"):
+        assert sum(f"'{key}' is ignored: " in notice for notice in notices) == 1, key
+
+
+@pytest.mark.parametrize(
+    ("text", "ignored"),
+    [
+        ('{"fetch_ratings": false}', ["fetch_ratings"]),
+        ('{"display_limit": 20}', ["display_limit"]),
+        ('{"enable_deduplication": false}', ["enable_deduplication"]),
+        ('{"enable_deduplication": true}', []),
+    ],
+)
+def test_each_old_key_without_effect_is_named_once(
+    text: str, ignored: list[str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="arxiv_radar.config"):
+        config = load_config(write(tmp_path, "config.json", text), env={})
+    assert config.model_dump() == load_config(write(tmp_path, "b.json", "{}"), env={}).model_dump()
+    named = re.findall(r"'(\w+)' .*is ignored", caplog.text)
+    assert named == ignored
+
+
+def test_the_docs_list_every_old_key() -> None:
+    docs = DOCS.read_text()
+    for key in ("fetch_ratings", "display_limit", "enable_deduplication", "days_back"):
+        assert f"| `{key}` |" in docs, key

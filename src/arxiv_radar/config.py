@@ -61,6 +61,7 @@ __all__ = [
     "SummaryConfig",
     "find_config_file",
     "load_config",
+    "plain_message",
 ]
 
 logger = logging.getLogger(__name__)
@@ -484,7 +485,7 @@ class PublishConfig(BaseModel):
     title: NonEmpty = "arXiv Radar 📡"
     description: str = "New arXiv papers ranked against your interests, with summaries."
     base_url: Url | None = None
-    output: NonEmpty = "."
+    output: NonEmpty = "arxiv-radar-digest"
     template: NonEmpty | None = None
     abstract_chars: int = Field(default=300, ge=50, le=5000)
     schedule: NonEmpty = "30 6 * * 1-5"
@@ -686,8 +687,19 @@ _LEGACY_TOP: Mapping[str, tuple[str, ...] | None] = {
     "days_back": ("arxiv", "days_back"),
     "enable_deduplication": None,  # the store keys papers by id: always deduplicated
     "deduplication_methods": None,
+    "fetch_ratings": None,
+    "display_limit": None,
     "ai_summary": None,
 }
+_LEGACY_IGNORED: Mapping[str, str] = {
+    "fetch_ratings": "only the old repository's ICLR bot read it (OpenReview review ratings); "
+    "it never affected the arXiv digest",
+    "display_limit": "only the old repository's ICLR bot read it (papers listed in its "
+    "README); the digest shows max_papers papers",
+    "deduplication_methods": "arxiv-radar keeps each paper once by its arXiv id (the old "
+    "tool did not read this list either)",
+}
+"""Keys of the old config.json that have no effect here, and why (logged once per load)."""
 _LEGACY_SUMMARY: Mapping[str, str] = {
     "enabled": "enabled",
     "api_key_env": "api_key_env",
@@ -730,6 +742,9 @@ def _from_legacy(raw: Any, path: str) -> tuple[dict[str, Any], dict[tuple[str, .
             keymap[target] = key
     data["arxiv"].setdefault("categories", list(OLD_TOOL_DEFAULT_CATEGORIES))
     _check_legacy_dedup(raw, path)
+    for key, why in _LEGACY_IGNORED.items():
+        if key in raw:
+            logger.warning("%s: '%s' is ignored: %s", path, key, why)
     summary = raw.get("ai_summary", {})
     if not isinstance(summary, dict):
         raise ConfigError(
@@ -741,6 +756,9 @@ def _from_legacy(raw: Any, path: str) -> tuple[dict[str, Any], dict[tuple[str, .
         data["summaries"][_LEGACY_SUMMARY[key]] = value
         keymap[("summaries", _LEGACY_SUMMARY[key])] = f"ai_summary.{key}"
     data["summaries"].setdefault("concurrency", OLD_TOOL_DEFAULT_MAX_WORKERS)
+    # The old tool published README.md at the top of its repository: so does its config.
+    # Its own README.md there is not arxiv-radar's; the first run asks for --force once.
+    data.setdefault("publish", {}).setdefault("output", ".")
     return data, keymap
 
 
@@ -754,7 +772,11 @@ def _check_legacy_dedup(raw: dict[str, Any], path: str) -> None:
             expected="true or false",
         )
     if not enabled:
-        logger.info("%s: enable_deduplication is false, but papers are always kept once", path)
+        logger.warning(
+            "%s: 'enable_deduplication' false is ignored: arxiv-radar keeps each paper once "
+            "by its arXiv id, always",
+            path,
+        )
     methods = raw.get("deduplication_methods", [])
     if not isinstance(methods, list):
         raise ConfigError(
@@ -851,6 +873,15 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
 
 
+_PYDANTIC_PREFIX = re.compile(r"\b(?:Value error|Assertion failed), ")
+
+
+def plain_message(text: str) -> str:
+    """``text`` without the prefixes pydantic puts before a validator's own message
+    ("Value error, 'x' is not one of ..." becomes "'x' is not one of ...")."""
+    return _PYDANTIC_PREFIX.sub("", text)
+
+
 def _explain(error: Any, legacy: bool) -> tuple[str, str | None]:
     kind, loc, ctx = error["type"], error["loc"], error.get("ctx") or {}
     found = f"found {_describe(error['input'], legacy)}"
@@ -894,7 +925,7 @@ def _explain(error: Any, legacy: bool) -> tuple[str, str | None]:
         return found, "a finite number"
     if kind == "missing":
         return f"'{loc[-1]}' is missing from this table", f"{loc[-1]} = ..."
-    return f"{found}: {error['msg']}", None
+    return f"{found}: {plain_message(error['msg'])}", None
 
 
 def _translate(

@@ -3,32 +3,54 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+import typer.core
 from rich.console import Console
-from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from arxiv_radar.arxiv.http import ArxivClient
-from arxiv_radar.config import Config, load_config
 from arxiv_radar.errors import UsageError
-from arxiv_radar.store import Store
+from arxiv_radar.masking import MIN_SECRET_LENGTH, mask_secrets
+
+if TYPE_CHECKING:  # imported where used: every command starts without them (docs/performance.md)
+    from arxiv_radar.arxiv.http import ArxivClient
+    from arxiv_radar.config import Config
+    from arxiv_radar.store import Store
+
+CHECK_FAILED = 6
+"""Exit code of ``doctor`` when one of its checks fails (1 stays "unexpected error")."""
 
 EXIT_CODES = (
     "Exit codes: 0 success, 1 unexpected error, 2 bad configuration or input, "
-    "3 arXiv unreachable or answering errors, 4 store error, 5 LLM endpoint failed."
+    "3 arXiv unreachable or answering errors, 4 store error, 5 LLM endpoint failed, "
+    f"{CHECK_FAILED} a doctor check failed."
 )
 
-out = Console()
-err = Console(stderr=True)
+PIPE_WIDTH = 4096
+"""Line width when output is not a terminal (a pipe, a file, a CI log): lines stay whole."""
+
+
+def _console(*, stderr: bool) -> Console:
+    """Rich's wrapping at the terminal's width on a terminal; elsewhere whole lines (URLs and
+    messages unbroken in CI logs), at ``$COLUMNS`` only for tables when it is set."""
+    console = Console(stderr=stderr)
+    if console.is_terminal:
+        return console
+    width = None if os.environ.get("COLUMNS", "").strip() else PIPE_WIDTH
+    return Console(stderr=stderr, soft_wrap=True, width=width)
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
 
 ConfigOption = Annotated[
     Path | None,
@@ -73,6 +95,47 @@ class _State:
 state = _State()
 
 
+def reflow_help(doc: str | None) -> str | None:
+    """A command's docstring as help that reflows to the terminal's width.
+
+    The lines of a prose paragraph are joined into one (Rich wraps it where the terminal
+    ends); a paragraph with an indented line (examples, a table of files) is kept exactly
+    as written.
+    """
+    if not doc:
+        return doc
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(
+        paragraph
+        if any(line[:1].isspace() for line in paragraph.splitlines())
+        else " ".join(line.strip() for line in paragraph.splitlines())
+        for paragraph in paragraphs
+    )
+
+
+def _flags_without_placeholder(params: list[Any]) -> list[Any]:
+    """A flag takes no value, so its help shows none: the click that typer bundles since
+    0.29 prints ``<bool>`` after every flag unless the option has a metavar of its own."""
+    for param in params:
+        if getattr(param, "is_flag", False) and getattr(param, "metavar", None) is None:
+            param.metavar = ""
+    return params
+
+
+class RadarCommand(typer.core.TyperCommand):
+    """A command whose flags (``--json``, ``--debug``, ``--help``) show no value placeholder."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_without_placeholder(super().get_params(ctx))
+
+
+class RadarGroup(typer.core.TyperGroup):
+    """The root group, with flags shown as in :class:`RadarCommand`."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_without_placeholder(super().get_params(ctx))
+
+
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)$", re.IGNORECASE)
 
 
@@ -80,7 +143,11 @@ def environment_secrets(env: Mapping[str, str]) -> list[str]:
     """Values of the environment's ``*_KEY``, ``*_TOKEN``, ``*_SECRET`` and ``*_PASSWORD``
     variables (8 characters or more): what no log line may show."""
     return sorted(
-        {value for name, value in env.items() if _SECRET_NAME.search(name) and len(value) >= 8},
+        {
+            value
+            for name, value in env.items()
+            if _SECRET_NAME.search(name) and len(value) >= MIN_SECRET_LENGTH
+        },
         key=len,
         reverse=True,
     )
@@ -98,17 +165,38 @@ class SecretFilter(logging.Filter):
         if not self.secrets:
             return True
         message = record.getMessage()
-        scrubbed = message
-        for secret in self.secrets:
-            scrubbed = scrubbed.replace(secret, "***")
+        scrubbed = mask_secrets(message, self.secrets)
         if scrubbed != message:
             record.msg, record.args = scrubbed, None
         return True
 
 
+class _PlainHandler(logging.Handler):
+    """One whole line per record on stderr, for output that is not a terminal (Rich's log
+    handler wraps and pads every record to the console's width)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except Exception:  # logging must never raise; the stdlib handlers do the same
+            self.handleError(record)
+
+
 def setup_logging(debug: bool) -> None:
-    state.debug = debug
-    handler = RichHandler(console=err, show_path=debug, show_time=debug)
+    """Logging for a command: debug logs and tracebacks when ``debug`` or when the root
+    ``arxiv-radar --debug`` option set :attr:`state.debug` for this invocation."""
+    debug = state.debug = debug or state.debug
+    handler: logging.Handler
+    if err.is_terminal:
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=err, show_path=debug, show_time=debug)
+    else:
+        handler = _PlainHandler()
+        when = "%(asctime)s " if debug else ""
+        where = " (%(name)s)" if debug else ""
+        handler.setFormatter(logging.Formatter(f"{when}%(levelname)-8s %(message)s{where}"))
     handler.addFilter(SecretFilter(environment_secrets(os.environ)))
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
@@ -120,6 +208,8 @@ def setup_logging(debug: bool) -> None:
 
 def load_context(config_path: Path | None, db: str | None, debug: bool) -> Context:
     """Logging set up, configuration loaded, store URL chosen (``--db`` wins)."""
+    from arxiv_radar.config import load_config
+
     setup_logging(debug)
     config = load_config(config_path)
     return Context(config=config, store_url=db or config.store.url)
@@ -138,6 +228,8 @@ def parse_date(text: str | None) -> dt.date | None:
 
 def build_client(ctx: Context, store: Store | None) -> ArxivClient:
     """The polite arXiv client, configured from ``[arxiv]``, validators kept in the store."""
+    from arxiv_radar.arxiv.http import ArxivClient
+
     section = ctx.config.arxiv
     return ArxivClient(
         min_interval=section.min_interval,
@@ -151,6 +243,8 @@ def build_client(ctx: Context, store: Store | None) -> ArxivClient:
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[str, int, int | None], None]]:
     """A rich progress bar driven by ``(label, done, total)`` callbacks (stderr, TTY only)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("[bold blue]{task.description}"),
         BarColumn(),
@@ -172,6 +266,8 @@ def progress_bar(label: str) -> Iterator[Callable[[str, int, int | None], None]]
 def count_bar(label: str, total: int) -> Iterator[Callable[[object], None]]:
     """A rich progress bar of ``total`` items; call what it yields once per item done
     (with anything: an outcome, say). stderr, TTY only."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn(f"[bold blue]{label}"),
         BarColumn(),

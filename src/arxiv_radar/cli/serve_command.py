@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
+import socket
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from rich.markup import escape
 
 from arxiv_radar.cli.common import (
@@ -19,14 +20,12 @@ from arxiv_radar.cli.common import (
     err,
     load_context,
     out,
+    state,
 )
-from arxiv_radar.config import Config
 from arxiv_radar.errors import ConfigError, UsageError
-from arxiv_radar.scheduler import DailyScheduler, RunController, pipeline_runner
-from arxiv_radar.server.admin import ADMIN_TOKEN_ENV
-from arxiv_radar.server.app import SERVE_ENV, create_app
-from arxiv_radar.store import Store
-from arxiv_radar.summarize.providers import resolve_provider
+
+if TYPE_CHECKING:  # imported where used: every command starts without the web stack
+    from arxiv_radar.config import Config
 
 CONFIG_SCHEDULE = "config"
 
@@ -82,6 +81,9 @@ def serve(
     starts the daily run in the background. --schedule runs it on a cron schedule inside
     the server; a day without an announcement publishes nothing.
 
+    A port already in use, or a --host this machine does not have, stops serve before it
+    starts (exit 2).
+
     Examples:
 
       arxiv-radar serve
@@ -93,6 +95,15 @@ def serve(
       ARXIV_RADAR_ADMIN_TOKEN=$(openssl rand -hex 32) arxiv-radar serve --schedule config
     """
     ctx = load_context(config, db, debug)
+    debug = state.debug  # also set by `arxiv-radar --debug serve`
+    check_bind(host, port)  # before anything is printed or opened
+    import uvicorn
+
+    from arxiv_radar.scheduler import DailyScheduler, RunController, pipeline_runner
+    from arxiv_radar.server.admin import ADMIN_TOKEN_ENV
+    from arxiv_radar.server.app import SERVE_ENV, create_app
+    from arxiv_radar.store import Store
+
     for name in ("arxiv_radar.scheduler", "arxiv_radar.server"):
         logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.INFO)
     expression = None
@@ -162,8 +173,34 @@ def serve(
             scheduler.shutdown()
 
 
+def check_bind(host: str, port: int) -> None:
+    """Raise :class:`UsageError` (exit 2) when ``host:port`` cannot be listened on: a port in
+    use, a privileged port, an address this machine does not have. The probe binds as uvicorn
+    does (``SO_REUSEADDR``), then lets the port go again."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            if os.name != "nt":
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise UsageError(f"port {port} is in use: choose another --port") from None
+        if error.errno == errno.EACCES:
+            raise UsageError(
+                f"port {port} needs privileges on this system: choose a --port above 1023"
+            ) from None
+        reason = error.strerror or str(error)
+        raise UsageError(
+            f"cannot listen on {host} port {port}: {reason}; check --host (127.0.0.1: this "
+            "machine only, 0.0.0.0: every interface)"
+        ) from None
+
+
 def _warn_if_runs_will_fail(config: Config) -> None:
     """Say now, not at 06:30, that the summaries' provider lacks its key or endpoint."""
+    from arxiv_radar.summarize.providers import resolve_provider
+
     if not config.summaries.enabled:
         return
     try:
