@@ -116,6 +116,7 @@ class OpenAIServer:
         self.models = models
         self.requests: list[RecordedRequest] = []
         self.files: dict[str, bytes] = {}
+        self._uploads = 0  # file ids are never reused, even after a deletion
         self.max_in_flight = 0
         self._in_flight = 0
         self._queue: deque[Reply | Responder] = deque()
@@ -285,7 +286,8 @@ class OpenAIServer:
         match = re.search(rb'filename="([^"]*)"', request.raw)
         filename = match.group(1).decode() if match else "upload"
         with self._lock:
-            file_id = f"file-fe-{len(self.files) + 1}"
+            self._uploads += 1
+            file_id = f"file-fe-{self._uploads}"
             self.files[file_id] = request.raw
         file_object = {
             "id": file_id,

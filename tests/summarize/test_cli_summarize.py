@@ -15,11 +15,10 @@ from arxiv_radar.store import Store
 
 from cli_helpers import run_cli
 from openai_server import OpenAIServer, RecordedRequest, Reply
-from replay_server import ReplayServer, fixture_bytes
+from replay_server import ReplayServer
 from replay_server import Reply as ArxivReply
 from smollm2_helpers import SMOLLM2_ALIAS, llama_server, smollm2_or_skip
 
-MIXED = "synthetic_rss_cs.AI+cs.CL+cs.DC+cs.LG_mixed.xml"
 GOOD_ANSWER = """TL;DR: A useful paper about {title}.
 
 ## 1. Main contributions and innovations
@@ -45,15 +44,6 @@ def llm() -> Iterator[OpenAIServer]:
     with OpenAIServer(models=("tiny-model",)) as server:
         server.respond(good_answer)
         yield server
-
-
-@pytest.fixture
-def folder(tmp_path: Path, replay: ReplayServer) -> Path:
-    """A store holding the recorded 2026-04-27 listing of the four default categories."""
-    replay.add("/rss/cs.AI+cs.CL+cs.DC+cs.LG", ArxivReply(body=fixture_bytes(MIXED)))
-    result = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
-    assert result.returncode == 0, result.stderr
-    return tmp_path
 
 
 def configure(folder: Path, llm: OpenAIServer | None, **summaries: Any) -> None:

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -27,12 +27,11 @@ from arxiv_radar.cli.common import (
 )
 from arxiv_radar.cli.rank_command import resolve_profile
 from arxiv_radar.errors import LLMError
-from arxiv_radar.models import Paper
-from arxiv_radar.rank.ranker import rank_day
-from arxiv_radar.store import Store
-from arxiv_radar.summarize.providers import resolve_provider
-from arxiv_radar.summarize.service import needs_arxiv, summarize_configured
-from arxiv_radar.summarize.stage import PaperOutcome, SummarizeReport
+
+if TYPE_CHECKING:  # imported where used: every command starts without them
+    from arxiv_radar.models import Paper
+    from arxiv_radar.store import Store
+    from arxiv_radar.summarize.stage import PaperOutcome, SummarizeReport
 
 
 def run_stage(
@@ -46,6 +45,9 @@ def run_stage(
 ) -> SummarizeReport:
     """Summarize ``papers`` as configured, with a polite arXiv client when the input mode
     reads full texts or PDFs."""
+    from arxiv_radar.summarize.providers import resolve_provider
+    from arxiv_radar.summarize.service import needs_arxiv, summarize_configured
+
     spec = resolve_provider(ctx.config.summaries, env)
     arxiv = build_client(ctx, store) if needs_arxiv(ctx.config, spec) else None
     try:
@@ -81,7 +83,12 @@ def print_report(report: SummarizeReport) -> None:
             escape(item.title) + note,
         )
     out.print(table)
-    cost = f"{report.cost:.4f} {report.currency}" if report.currency else "unknown (no price)"
+    if report.extractive:
+        cost = "0 (extractive, free)"
+    elif report.currency:
+        cost = f"{report.cost:.4f} {report.currency}"
+    else:
+        cost = "unknown (no price)"
     label = " (extractive: sentences from the abstract, no model)" if report.extractive else ""
     out.print(
         f"{report.papers} papers{label}: {report.calls} calls made, "
@@ -151,10 +158,13 @@ def summarize(
 
     Exit code 5 when every call failed (the endpoint is down or refuses the key).
     """
+    from arxiv_radar.rank.ranker import rank_day
+    from arxiv_radar.store import Store
+
     ctx = load_context(config, db, debug)
     section = ctx.config.summaries
     if not section.enabled:
-        err.print("Summaries are disabled ([summaries] enabled = false): nothing to do.")
+        err.print("Summaries are disabled (\\[summaries] enabled = false): nothing to do.")
         return
     name, settings = resolve_profile(ctx.config, profile)
     count = top if top is not None else section.max_papers
@@ -166,7 +176,7 @@ def summarize(
             if as_json:
                 sys.stdout.write(json.dumps({"papers": 0, "day": str(ranking.day)}) + "\n")
             else:
-                err.print(message)
+                err.print(escape(message))
             return
         with count_bar("summarizing", len(papers)) as advance:
             report = run_stage(

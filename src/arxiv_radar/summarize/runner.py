@@ -31,8 +31,9 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Job:
-    """One call to make: an id for reports, the chat messages, and anything the caller
-    needs back with the outcome (``payload``, never looked at here)."""
+    """One call to make: an id for reports, the chat messages (empty when ``call`` builds
+    them itself, from a text it reads first), and anything the caller needs back with the
+    outcome (``payload``, never looked at here)."""
 
     id: str
     messages: list[dict[str, str]]

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from arxiv_radar.arxiv.http import ArxivClient
 from arxiv_radar.config import Config
 from arxiv_radar.models import Paper
-from arxiv_radar.store import Store
 from arxiv_radar.summarize.providers import ProviderSpec, resolve_provider
 from arxiv_radar.summarize.stage import PaperOutcome, SummarizeReport, summarize_papers
 
 if TYPE_CHECKING:
+    from arxiv_radar.arxiv.http import ArxivClient
+    from arxiv_radar.store import Store
     from arxiv_radar.summarize.clients import SummaryClient
 
 __all__ = ["needs_arxiv", "summarize_configured"]

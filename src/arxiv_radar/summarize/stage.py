@@ -16,9 +16,11 @@ With provider ``extractive`` (the default without an API key) no call is made: t
 summary is sentences chosen from the abstract, stored and labelled as extractive.
 
 Input modes: ``abstract`` sends the title and abstract; ``fulltext`` the paper's text
-read through the polite arXiv client before any call is made (``text_source``);
-``upload`` sends the PDF to the provider (DashScope), refers to it by ``fileid://``
-in a system message as the old tool did, and deletes it afterwards.
+read through the polite arXiv client (``text_source``); ``upload`` sends the PDF
+(``pdf_source``) to the provider (DashScope), refers to it by ``fileid://`` in a system
+message as the old tool did, and deletes it afterwards. Texts and PDFs are read one after
+another, in the papers' order, while the model works on those already read: paper 1 is
+summarized while paper 2 downloads (see :class:`_Downloads`).
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from arxiv_radar.config import SummaryConfig
+from arxiv_radar.errors import ArxivHTTPError
+from arxiv_radar.masking import mask_secrets
 from arxiv_radar.models import Paper, Summary, SummaryKey, SummaryStatus
 from arxiv_radar.store import Store
 from arxiv_radar.summarize.extractive import extractive_hash, summarize_extractive
@@ -51,6 +55,7 @@ __all__ = [
 ]
 
 Status = Literal["cached", "ok", "incomplete", "failed", "skipped"]
+T = TypeVar("T")
 
 
 class Uploader(Protocol):
@@ -241,8 +246,10 @@ def summarize_papers(
     ``client`` builds the model client inside the event loop the calls run in (not needed
     for the extractive provider); the stage closes it afterwards (``aclose`` when it has
     one). ``text_source`` gives the text the model reads for ``input_mode = "fulltext"``
-    (default: the abstract); ``pdf_source`` the PDF bytes for ``upload``. Both are called before any
-    model call, one paper after another (they go to arXiv, politely).
+    (default: the abstract); ``pdf_source`` the PDF bytes for ``upload``. Both are called in a
+    worker thread, one paper after another in the papers' order (they go to arXiv, politely),
+    each paper's call starting as soon as its input is read; a paper whose input cannot be
+    read fails with the error and is tried again on the next run.
     """
     started = time.monotonic()
     extractive = spec.name == "extractive"
@@ -316,6 +323,34 @@ def summarize_papers(
     return report
 
 
+class _Downloads:
+    """Papers' texts or PDFs read through the polite arXiv client while the model works.
+
+    Each summary call reads its paper's input first (:meth:`fetch`); the reads run one at a
+    time, in the order the calls start, in a worker thread (the arXiv client blocks: its
+    rate gate sleeps between requests), so the event loop goes on sending and receiving model
+    calls meanwhile: paper 1 is summarized while paper 2 downloads. The client spaces the
+    requests as it always does. A paper whose download fails (a 404, say) fails alone; when
+    arXiv is out of reach or refusing (no answer, or 429 or 5xx after every retry), the papers
+    after it fail with the same error, without a request.
+    """
+
+    def __init__(self) -> None:
+        self._turn = asyncio.Lock()  # FIFO: downloads in the order the calls asked
+        self._gone: ArxivHTTPError | None = None
+
+    async def fetch(self, source: Callable[[Paper], T], paper: Paper) -> T:
+        async with self._turn:
+            if self._gone is not None:
+                raise self._gone
+            try:
+                return await asyncio.to_thread(source, paper)
+            except ArxivHTTPError as error:
+                if error.status is None or error.status == 429 or error.status >= 500:
+                    self._gone = error
+                raise
+
+
 async def _call_model(
     papers: Sequence[Paper],
     *,
@@ -366,29 +401,35 @@ async def _run_jobs(
     secret: str | None = None,
 ) -> Any:
     upload = template.input_mode == "upload"
-    jobs: list[Job] = []
-    for paper in papers:
-        if upload:
-            if pdf_source is None:
-                raise ValueError("input_mode 'upload' needs a pdf_source")
-            text = ""
-            payload: Any = (paper, pdf_source(paper))
-        else:
-            use_source = template.input_mode == "fulltext" and text_source is not None
-            text = text_source(paper) if use_source else paper.abstract
-            payload = (paper, None)
-        jobs.append(Job(paper.arxiv_id, template.messages(paper, text), payload))
+    if upload and pdf_source is None:
+        raise ValueError("input_mode 'upload' needs a pdf_source")
+    reads_text = template.input_mode == "fulltext" and text_source is not None
+    downloads = _Downloads()
+    jobs = [
+        Job(
+            paper.arxiv_id,
+            [] if reads_text else template.messages(paper, "" if upload else paper.abstract),
+            paper,
+        )
+        for paper in papers
+    ]
 
     async def call(job: Job) -> Completion:
-        paper, pdf = job.payload
-        if pdf is None:
+        paper: Paper = job.payload
+        messages = job.messages
+        if reads_text:
+            assert text_source is not None
+            messages = template.messages(paper, await downloads.fetch(text_source, paper))
+        if not upload:
             return await client.complete(
-                job.messages, temperature=config.temperature, max_tokens=config.max_output_tokens
+                messages, temperature=config.temperature, max_tokens=config.max_output_tokens
             )
+        assert pdf_source is not None
+        pdf = await downloads.fetch(pdf_source, paper)
         uploader: Uploader = client  # type: ignore[assignment]
         file_id = await uploader.upload(pdf, f"{paper.arxiv_id}v{paper.version}.pdf")
         try:
-            system, *rest = job.messages
+            system, *rest = messages
             messages = [system, {"role": "system", "content": f"fileid://{file_id}"}, *rest]
             return await client.complete(
                 messages, temperature=config.temperature, max_tokens=config.max_output_tokens
@@ -397,12 +438,12 @@ async def _run_jobs(
             await uploader.delete_file(file_id)
 
     def record(outcome: JobOutcome) -> None:
-        paper, _ = outcome.job.payload
+        paper: Paper = outcome.job.payload
         key = keys[paper.arxiv_id]
         if outcome.completion is not None:
             text = outcome.completion.text
             if secret:  # an endpoint that echoes the key back never gets it stored or published
-                text = text.replace(secret, "***")
+                text = mask_secrets(text, [secret])  # whole secrets only
             parsed = parse_summary(text, language=template.language)
             summary = _stored(
                 key,
