@@ -61,7 +61,8 @@ def folder(tmp_path: Path, replay: ReplayServer) -> Path:
 
 
 def run(folder: Path, replay: ReplayServer, *args: str, **env: str) -> Any:
-    return run_cli("run", "--no-catch-up", *args, cwd=folder, server=replay, env=env)
+    where = () if "--output" in args else ("--output", ".")  # the folder itself, not the default
+    return run_cli("run", "--no-catch-up", *where, *args, cwd=folder, server=replay, env=env)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -254,7 +255,8 @@ def test_demo_runs_offline_and_says_what_to_open(tmp_path: Path) -> None:
     result = run_cli("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     demo = tmp_path / "arxiv-radar-demo"
-    assert "207 papers announced" in result.stdout and "Open these" in result.stdout
+    assert "34 papers announced" in result.stdout and "Open these" in result.stdout
+    assert "cost 0 (extractive, free)" in result.stdout and "cost unknown" not in result.stdout
     for name in OUTPUTS:
         assert (demo / name).is_file(), name
     readme = (demo / "README.md").read_text(encoding="utf-8")

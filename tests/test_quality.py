@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
-    if shutil.which("ruff") is None:
+    if importlib.util.find_spec("ruff") is None:
         pytest.fail("ruff is not installed: pip install -e '.[test]'")
     return subprocess.run(
         [sys.executable, "-m", "ruff", *args], cwd=ROOT, capture_output=True, text=True, check=False
@@ -55,15 +55,16 @@ def test_cli_reference_is_generated_from_help() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_the_readme_starts_with_the_run_and_test_commands() -> None:
-    """The front door: install-and-run, then install-and-test, which .ci/run calls too."""
+def test_the_readme_starts_with_the_demo_and_test_commands() -> None:
+    """The front door: install-and-demo (offline, into its own folder), then
+    install-and-test, which .ci/run calls as written, inside a brand-new virtual environment."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```bash\n(.*?)\n```", readme, re.S)
     assert blocks[:2] == [
-        "pip install . && arxiv-radar run",
+        "pip install . && arxiv-radar demo",
         'pip install -e ".[test]" && python -m pytest',
     ]
-    assert blocks[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8").replace(
-        "python -m pip", "pip"
-    )
-    assert "arxiv-radar demo" in blocks[2]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert f"{blocks[1]} || status=$?" in ci
+    assert ci.index('python3 -m venv "$venv"') < ci.index('. "$venv/bin/activate"')
+    assert ci.index('. "$venv/bin/activate"') < ci.index(blocks[1])

@@ -47,6 +47,7 @@ from arxiv_radar.publish import exports, feeds, markdown, site
 from arxiv_radar.publish.digest import make_digest, summaries_for
 from arxiv_radar.publish.files import write_atomic
 from arxiv_radar.publish.notify import NotifyResult
+from arxiv_radar.publish.outputs import OwnedFiles
 from arxiv_radar.rank.ranker import rank_day
 from arxiv_radar.store import Store
 from arxiv_radar.summarize.stage import SummarizeReport
@@ -66,7 +67,11 @@ class RunOptions:
 
     ``day``: the announcement date (default: today's listing). ``profile``: whose ranking is
     published (default: ``default``). ``catch_up``: fill missed days through the API
-    first. ``now``: the clock (the demo runs on its own day).
+    first. ``refresh``: fetch ``day`` again even when it is complete in the store (without it
+    a stored day is republished with no request). ``now``: the clock (the demo runs on its
+    own day). ``force``: replace files in
+    ``output`` that arxiv-radar did not write (see :mod:`arxiv_radar.publish.outputs`).
+    ``notice``: a paragraph the digest, the site and the README show above the papers.
     """
 
     output: Path
@@ -75,7 +80,10 @@ class RunOptions:
     summaries: bool = True
     dry_run: bool = False
     catch_up: bool = True
+    refresh: bool = False
     now: dt.datetime | None = None
+    force: bool = False
+    notice: str | None = None
 
 
 def output_paths(output: Path, day: dt.date, categories: Sequence[str]) -> dict[str, Path]:
@@ -138,6 +146,8 @@ def run(
     published). Errors propagate after the run is recorded as failed in the store and in
     ``report.errors``; outputs written by an earlier run are left untouched.
     """
+    if options.day is not None:
+        ingest.check_announced(options.day, options.now)  # a future day: refused at once
     report = RunReport(started_at=_now(), profile=options.profile or "default")
     timer = _Timer(report)
     began = time.monotonic()
@@ -215,9 +225,18 @@ def _run_stages(
         report.profile = next(name for name, value in config.profiles.items() if value is profile)
 
     check_output_folder(options.output)
+    if not options.dry_run:  # before anything is fetched or paid for
+        OwnedFiles(options.output).check(fixed_outputs(options.output), force=options.force)
     with timer.stage("fetch") as stage:
         if options.day is not None:
-            fetched = ingest.fetch_date(config.arxiv, client, store, options.day, now=options.now)
+            fetched = ingest.fetch_date(
+                config.arxiv,
+                client,
+                store,
+                options.day,
+                now=options.now,
+                use_stored=not options.refresh,
+            )
         else:
             fetched = ingest.fetch_latest(
                 config.arxiv,
@@ -294,11 +313,14 @@ def _run_stages(
         papers_announced=ranking.considered,
         papers_matched=ranking.kept,
         generated_at=_now(),
+        notice=options.notice,
     )
 
     with timer.stage("publish") as stage:
         paths = output_paths(options.output, day, digest.categories)
         rendered = _render(config, digest, paths)
+        site_files = site.render_site(digest, options.output / "site")
+        contents: dict[Path, bytes | str] = {**dict(site_files.files), **rendered}
         if options.dry_run:
             stage.status = "skipped"
             stage.note = "dry run: nothing written"
@@ -307,20 +329,30 @@ def _run_stages(
                 str(paths["site"]),
                 str(paths["site_day"]),
             ]
+            foreign = OwnedFiles(options.output).foreign(contents)
+            if foreign and not options.force:
+                report.warnings.append(
+                    f"a real run would stop: {len(foreign)} file(s) in {options.output} were "
+                    f"not written by arxiv-radar ({', '.join(str(p) for p in foreign[:3])}"
+                    f"{', ...' if len(foreign) > 3 else ''}); pass --force to replace them"
+                )
             return
-        _check_targets(options.output, [*rendered, *_site_targets(paths)])
+        _check_targets(options.output, [*contents, paths["report"]])
+        owned = OwnedFiles(options.output)
+        owned.check([*contents, paths["report"]], force=options.force)
         removed = remove_stale_temporaries(options.output)
         if removed:
             report.warnings.append(
                 f"removed {len(removed)} temporary file(s) an interrupted run left behind"
             )
         try:
-            written = site.write_site(digest, options.output / "site")
-            for path, content in rendered.items():
+            owned.begin(contents)
+            for path, content in [*site_files.files, *rendered.items()]:
                 write_atomic(path, content)
+            owned.commit(contents)
         except OSError as error:
             raise _write_failed(options.output, error) from error
-        report.outputs = [str(path) for path in rendered] + [str(p) for p in written.written]
+        report.outputs = [str(path) for path in rendered] + [str(p) for p, _ in site_files.files]
         stage.counts = {"files": len(report.outputs)}
 
     already = day in store.run_dates("publish")
@@ -337,7 +369,10 @@ def _run_stages(
     report.finished_at = _now()
     report.seconds = round((report.finished_at - report.started_at).total_seconds(), 3)
     try:
-        write_atomic(paths["report"], report.model_dump_json(indent=2) + "\n")
+        report_json = {paths["report"]: report.model_dump_json(indent=2) + "\n"}
+        owned.begin(report_json)
+        write_atomic(paths["report"], report_json[paths["report"]])
+        owned.commit(report_json)
     except OSError as error:
         raise _write_failed(options.output, error) from error
     report.outputs.append(str(paths["report"]))
@@ -392,8 +427,9 @@ def _render(config: Config, digest: Digest, paths: dict[str, Path]) -> dict[Path
 
 # -- the output folder -----------------------------------------------------------------------
 
-OUTPUT_FOLDERS = ("", "feeds", "site", "site/archive", "site/assets", "exports", "reports")
-"""The folders under ``output`` a run writes into (where stale temporary files are looked for)."""
+OUTPUT_FOLDERS = ("feeds", "site", "exports", "reports")
+"""The folders under ``output`` a run writes into, with all their subfolders, beside ``output``
+itself: where stale temporary files are looked for."""
 
 _TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
 """What :func:`~arxiv_radar.publish.files.write_atomic` names its temporary files."""
@@ -419,13 +455,17 @@ def check_output_folder(output: Path) -> None:
         raise UsageError(f"the output folder {output} is not writable ({existing}): {_FIX}")
 
 
-def _site_targets(paths: dict[str, Path]) -> list[Path]:
-    site_dir = paths["site"].parent
+def fixed_outputs(output: Path) -> list[Path]:
+    """The outputs whose names do not depend on the day: what is checked for ownership
+    before anything is fetched."""
     return [
-        paths["site"],
-        paths["site_day"],
-        site_dir / "data.json",
-        site_dir / "archive/index.html",
+        output / "README.md",
+        *(output / "feeds" / name for name in (feeds.RSS_FILE, feeds.ATOM_FILE)),
+        output / "feeds" / feeds.JSON_FEED_FILE,
+        output / "site" / "index.html",
+        output / "site" / "data.json",
+        output / "exports" / "digest.bib",
+        output / "exports" / "digest.json",
     ]
 
 
@@ -452,14 +492,14 @@ def _check_targets(output: Path, targets: Sequence[Path]) -> None:
 def remove_stale_temporaries(output: Path) -> list[Path]:
     """Delete temporary files a killed writer left in the output folders; return them."""
     removed: list[Path] = []
-    for name in OUTPUT_FOLDERS:
-        folder = output / name
-        if not folder.is_dir():
-            continue
-        for path in folder.iterdir():
-            if _TEMPORARY.match(path.name) and path.is_file() and not path.is_symlink():
-                path.unlink(missing_ok=True)
-                removed.append(path)
+    candidates = [
+        *(output.iterdir() if output.is_dir() else ()),
+        *(path for name in OUTPUT_FOLDERS for path in (output / name).rglob("*.tmp")),
+    ]
+    for path in candidates:
+        if _TEMPORARY.match(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed.append(path)
     if removed:
         logger.info("removed %d stale temporary files under %s", len(removed), output)
     return removed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,12 +10,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+import pg_helpers
 from cli_helpers import run_cli
 from fault_server import DAY, DAY_PAPERS, FEED_PATH, fast_config, good_feed
 from radar_checks import check_outputs
 from replay_server import ReplayServer, Reply
 
-PG_URL_ENV = "ARXIV_RADAR_TEST_PG_URL"
 PG_SCHEMA = "reliability"
 
 
@@ -44,11 +43,7 @@ def good(published_day: Path, tmp_path: Path) -> Path:
 
 def pg_url_or_skip() -> str:
     """The test database, in a schema of its own (other suites reset ``public``)."""
-    url = os.environ.get(PG_URL_ENV, "").strip()
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{PG_URL_ENV} is not set but CI=true: PostgreSQL tests must run in CI")
-        pytest.skip(f"PostgreSQL tests need {PG_URL_ENV} (see scripts/start-postgres.sh)")
+    url = pg_helpers.pg_url_or_skip()
     separator = "&" if "?" in url else "?"
     return f"{url}{separator}options=-csearch_path%3D{PG_SCHEMA}"
 

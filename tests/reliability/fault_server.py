@@ -50,7 +50,10 @@ Limits.
 
 def fast_config(*, timeout: float = 0.5, max_retries: int = 1, extra: str = "") -> str:
     """An ``arxiv-radar.toml`` with short timeouts and few retries: a fault costs a second."""
-    return f"[arxiv]\ntimeout = {timeout}\nmax_retries = {max_retries}\n{extra}"
+    return (
+        f"[arxiv]\ntimeout = {timeout}\nmax_retries = {max_retries}\n\n"
+        f'[publish]\noutput = "."\n\n{extra}'
+    )
 
 
 def good_feed() -> bytes:

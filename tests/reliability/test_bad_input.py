@@ -148,11 +148,12 @@ def test_an_output_path_in_the_way_writes_nothing(
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs: a disk that really fills up (needs root and mount; skipped without)."""
+    """A 4 MiB tmpfs: a disk that really fills up (needs root and mount; skipped without).
+    Room for one day's outputs with the site's assets (KaTeX and its fonts among them)."""
     mount_point = tmp_path / "disk"
     mount_point.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
         capture_output=True,
         check=False,
     )

@@ -25,7 +25,8 @@ from replay_server import ReplayServer, Reply
 def summaries(llm: OpenAIServer, papers: int) -> str:
     return (
         f'[summaries]\nprovider = "openai-compatible"\nbase_url = "{llm.base_url}"\n'
-        f'model = "m"\nmax_papers = {papers}\nconcurrency = 1\nlanguage = "en"\n'
+        f'model = "m"\nmax_papers = {papers}\nconcurrency = 1\nlanguage = "en"\n\n'
+        '[publish]\noutput = "."\n'
     )
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from arxiv_radar import pipeline
-from arxiv_radar.arxiv.http import ArxivClient
 from arxiv_radar.cli.common import (
     ConfigOption,
     Context,
@@ -30,21 +28,34 @@ from arxiv_radar.cli.common import (
     progress_bar,
     setup_logging,
 )
-from arxiv_radar.config import Config, SummaryConfig
-from arxiv_radar.models import Digest, Paper, RunReport
-from arxiv_radar.publish.notify import NotifyResult, digest_message, notify
-from arxiv_radar.store import Store
-from arxiv_radar.summarize.providers import resolve_provider
-from arxiv_radar.summarize.service import summarize_configured
-from arxiv_radar.summarize.stage import SummarizeReport
 
+if TYPE_CHECKING:  # imported where used: every command starts without them
+    import httpx
+
+    from arxiv_radar import pipeline
+    from arxiv_radar.arxiv.http import ArxivClient
+    from arxiv_radar.config import Config
+    from arxiv_radar.models import Digest, Paper, RunReport
+    from arxiv_radar.publish.notify import NotifyResult
+    from arxiv_radar.store import Store
+    from arxiv_radar.summarize.stage import SummarizeReport
+
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace files in the output folder that arxiv-radar did not write (or that "
+        "were changed by hand since). Without it such files stop the run before anything "
+        "is written.",
+    ),
+]
 OutputOption = Annotated[
     Path | None,
     typer.Option(
         "--output",
         "-o",
         help="Folder to write README.md, feeds/, site/, exports/ and reports/ into "
-        "(default: publish.output, the current folder).",
+        "(default: publish.output, ./arxiv-radar-digest unless configured).",
         show_default=False,
     ),
 ]
@@ -53,6 +64,8 @@ OutputOption = Annotated[
 def _summarizer(
     config: Config, store: Store, client: ArxivClient, env: Mapping[str, str]
 ) -> pipeline.Summarizer:
+    from arxiv_radar.summarize.service import summarize_configured
+
     def summarize(papers: Sequence[Paper]) -> SummarizeReport:
         with count_bar("summarizing", len(papers)) as advance:
             return summarize_configured(
@@ -68,6 +81,8 @@ def _summarizer(
 
 
 def _notifier(config: Config) -> pipeline.Notifier:
+    from arxiv_radar.publish.notify import digest_message, notify
+
     def send(digest: Digest) -> NotifyResult:
         title, body = digest_message(digest)
         return notify(config.publish.notify, title=title, body=body)
@@ -96,7 +111,14 @@ def print_run(report: RunReport) -> None:
         )
     out.print(table)
     if report.announced_on is not None and report.status != "empty":
-        cost = f", cost {report.cost:.4f} {report.currency}" if report.currency else ""
+        providers = {stage.counts.get("provider") for stage in report.stages}
+        cost = (
+            f", cost {report.cost:.4f} {report.currency}"
+            if report.currency
+            else ", cost 0 (extractive, free)"
+            if "extractive" in providers
+            else ""
+        )
         out.print(
             f"{report.papers_announced} papers announced, {report.papers_matched} matched, "
             f"{report.papers_shown} shown; summaries: {report.summary_calls} calls, "
@@ -118,6 +140,11 @@ def execute_run(
     """One pipeline run with the collaborators built from ``ctx`` (the polite arXiv client,
     or one on ``transport``; the configured summarizer and notifier): what ``run``, ``demo``
     and the built-in scheduler all call."""
+    from arxiv_radar import pipeline
+    from arxiv_radar.arxiv.http import ArxivClient
+    from arxiv_radar.store import Store
+    from arxiv_radar.summarize.providers import resolve_provider
+
     config = ctx.config
     if summaries and config.summaries.enabled and not options.dry_run:
         # A missing API key or endpoint stops the run before anything is fetched (exit 2).
@@ -166,7 +193,18 @@ def run(
         bool,
         typer.Option("--no-catch-up", help="Do not fill in missed days through the API."),
     ] = False,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh",
+            help="With --date: fetch the day again even when the store holds it complete "
+            "(every followed category's listing of that day read whole, from the listing "
+            "feed or a finished catch-up or backfill). Without it such a day is republished "
+            "from the store, with no request to arXiv.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    force: ForceOption = False,
     config: ConfigOption = None,
     db: DbOption = None,
     debug: DebugOption = False,
@@ -182,6 +220,10 @@ def run(
       site/index.html, site/archive/<date>.html, exports/digest.bib, exports/digest.json,
       reports/run-<date>.json
 
+    The output folder is publish.output (./arxiv-radar-digest unless configured; a digest
+    repository made by arxiv-radar init publishes at its root). A file there that
+    arxiv-radar did not write is never replaced without --force.
+
     Everything is written atomically: a failed run leaves the last good outputs in place and
     exits non-zero. A weekend or arXiv holiday publishes nothing and exits 0. Two runs on
     one store never overlap (the second stops at once, exit 4).
@@ -196,6 +238,8 @@ def run(
 
       arxiv-radar run --dry-run
     """
+    from arxiv_radar import pipeline
+
     ctx = load_context(config, db, debug)
     options = pipeline.RunOptions(
         output=output or Path(ctx.config.publish.output),
@@ -204,20 +248,23 @@ def run(
         summaries=not no_summaries,
         dry_run=dry_run,
         catch_up=not no_catch_up,
+        refresh=refresh,
+        force=force,
     )
     report = execute_run(ctx, options, summaries=not no_summaries)
     if as_json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
         return
     print_run(report)
+    where = escape(str(options.output.resolve()))
     if report.status == "empty":
-        out.print("Nothing new to publish today; the last digest stays as it is.")
+        out.print(f"Nothing new to publish today; the last digest in {where} stays as it is.")
     elif report.status == "dry-run":
         out.print("Dry run: these files would be written:")
         for path in report.outputs:
             out.print(f"  {escape(path)}")
     else:
-        out.print(f"Published to [bold]{escape(str(options.output))}[/].")
+        out.print(f"Published to [bold]{where}[/] (README.md, feeds/, site/, exports/).")
 
 
 def demo(
@@ -225,27 +272,45 @@ def demo(
         Path,
         typer.Option("--output", "-o", help="Folder for the demo's store and outputs."),
     ] = Path("arxiv-radar-demo"),
+    force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Run the whole pipeline offline on a real announcement day shipped with arxiv-radar.
+    """Run the whole pipeline offline on a demo day of real arXiv records.
 
-    The day is Monday 27 April 2026 of cs.AI, cs.CL, cs.DC and cs.LG (207 papers of real
-    arXiv metadata, all four announce types) in rss.arxiv.org's exact format, read by the
-    normal ingestion code through a local transport: no network, no API key. Papers are
-    ranked with the default keywords and the top ones get extractive summaries (sentences
-    from the abstract). Writes README.md, feeds, the site and exports into --output.
+    The demo day ships with arxiv-radar: 34 real arXiv records of cs.AI, cs.CL, cs.DC and
+    cs.LG (first submitted 2017-2026, with their real ids, versions, titles, authors,
+    abstracts and categories) in rss.arxiv.org's exact format, shown as if announced on
+    Monday 27 April 2026. Only 3 of them were announced that day; the digest, the site and
+    the feeds say so. The normal ingestion code reads the day through a local transport: no
+    network, no API key. Papers are ranked with the default keywords and the top ones get
+    extractive summaries (sentences from the abstract). Writes README.md, feeds, the site and
+    exports into --output.
 
     Example:
 
       arxiv-radar demo && python -m http.server -d arxiv-radar-demo/site
     """
-    from arxiv_radar.demo import DEMO_NOW, demo_transport
+    from arxiv_radar import pipeline
+    from arxiv_radar.demo import DEMO_NOTICE, DEMO_NOW, demo_config, demo_transport, seed_store
+    from arxiv_radar.store import Store
 
     setup_logging(debug)
-    output.mkdir(parents=True, exist_ok=True)
-    config = Config(summaries=SummaryConfig(provider="extractive"))
-    ctx = Context(config=config, store_url=str(output / "arxiv-radar.db"))
-    options = pipeline.RunOptions(output=output, catch_up=False, now=DEMO_NOW)
+    pipeline.check_output_folder(output)  # a file, a read-only place: exit 2, as `run` says
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # what the check cannot see beforehand (/proc/x, even as root)
+        from arxiv_radar.errors import UsageError
+
+        raise UsageError(
+            f"the output folder {output} cannot be created ({error.strerror or error}): "
+            "choose another --output, or fix the folder: it must be a folder you can write to"
+        ) from None
+    ctx = Context(config=demo_config(), store_url=str(output / "arxiv-radar.db"))
+    with Store.open(ctx.store_url) as store:
+        seed_store(store)  # the records' submission dates, which a listing feed lacks
+    options = pipeline.RunOptions(
+        output=output, catch_up=False, now=DEMO_NOW, force=force, notice=DEMO_NOTICE
+    )
     report = execute_run(ctx, options, summaries=True, transport=demo_transport())
     print_run(report)
     site = output / "site" / "index.html"
@@ -257,4 +322,11 @@ def demo(
         f"  the feeds    {escape(str(output / 'feeds'))}/rss.xml, atom.xml, feed.json\n"
         f"  the exports  {escape(str(output / 'exports'))}/digest.bib, digest.json\n"
         f"  the report   {escape(str(output / 'reports'))}/"
+    )
+    db = escape(shlex.quote(ctx.store_url))
+    out.print(
+        "\n[bold]Explore the demo's store[/] (every command takes --db):\n"
+        f"  arxiv-radar papers --db {db}\n"
+        f"  arxiv-radar rank --db {db}\n"
+        f"  arxiv-radar serve --db {db}"
     )
