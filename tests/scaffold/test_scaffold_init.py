@@ -12,7 +12,9 @@ from arxiv_radar.config import Config, load_config
 from arxiv_radar.errors import ConfigError, UsageError
 from arxiv_radar.publish.outputs import OwnedFiles
 from arxiv_radar.scaffold import (
+    EXAMPLE_OUTPUT,
     INIT_README_MARK,
+    REPOSITORY_OUTPUT,
     WORKFLOW_PATH,
     config_text,
     install_requirement,
@@ -79,7 +81,7 @@ def test_the_shipped_configuration_is_the_repository_example() -> None:
         "copy arxiv-radar.example.toml to src/arxiv_radar/scaffold/templates/arxiv-radar.toml"
     )
     body = example.read_text(encoding="utf-8").split("\n", 1)[1]
-    assert config_text().endswith(body)
+    assert config_text().endswith(body.replace(EXAMPLE_OUTPUT, REPOSITORY_OUTPUT))
 
 
 def test_rerunning_refuses_files_init_did_not_write_and_writes_nothing(tmp_path: Path) -> None:

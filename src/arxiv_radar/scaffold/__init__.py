@@ -251,11 +251,19 @@ def _template_text(name: str) -> str:
     return resources.files(__name__).joinpath("templates", name).read_text(encoding="utf-8")
 
 
+EXAMPLE_OUTPUT = 'output = "arxiv-radar-digest"\n'
+REPOSITORY_OUTPUT = 'output = "."  # this repository: README.md at its root\n'
+
+
 def config_text() -> str:
-    """The configuration ``init`` writes: the shipped example, with a header for the repo."""
+    """The configuration ``init`` writes: the shipped example, with a header for the repo
+    and the outputs at the repository's root (the example's own folder elsewhere)."""
     lines = _template_text(CONFIG_NAME).splitlines(keepends=True)
     if lines and lines[0].startswith("# arxiv-radar configuration"):
         lines = lines[1:]
+    if EXAMPLE_OUTPUT not in lines:  # the shipped example changed: keep the two in step
+        raise RuntimeError(f"{CONFIG_NAME} has no line {EXAMPLE_OUTPUT.strip()!r}")
+    lines[lines.index(EXAMPLE_OUTPUT)] = REPOSITORY_OUTPUT
     return _CONFIG_HEADER + "".join(lines)
 
 
