@@ -7,7 +7,6 @@ emptied before and after, as the store tests do.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,10 +22,10 @@ from arxiv_radar.scheduler import pipeline_runner
 from arxiv_radar.store import Store
 
 from demo_expectations import SHOWN_CATEGORY
+from pg_helpers import pg_url_or_skip
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
 
-PG_URL_ENV = "ARXIV_RADAR_TEST_PG_URL"
 TOKEN = "pg-admin-token"
 
 
@@ -43,11 +42,7 @@ def _empty(url: str) -> None:
 @pytest.fixture
 def pg_store(demo_config: Config, tmp_path: Path) -> Iterator[str]:
     """A PostgreSQL store the pipeline filled from the demo day."""
-    url = os.environ.get(PG_URL_ENV, "").strip()
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{PG_URL_ENV} is not set but CI=true: PostgreSQL tests must run in CI")
-        pytest.skip(f"PostgreSQL tests need {PG_URL_ENV} (see scripts/start-postgres.sh)")
+    url = pg_url_or_skip()
     _empty(url)
     runner = pipeline_runner(
         demo_config,
