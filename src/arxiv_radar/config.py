@@ -42,7 +42,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from arxiv_radar.arxiv.taxonomy import RETIRED, canonical_category, suggest_categories
-from arxiv_radar.errors import ConfigError
+from arxiv_radar.errors import ConfigError, UsageError
+from arxiv_radar.schedule import parse_cron
 
 __all__ = [
     "CONFIG_FILENAME",
@@ -495,12 +496,9 @@ class PublishConfig(BaseModel):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from arxiv_radar.errors import UsageError
-        from arxiv_radar.scheduler import cron_trigger  # standard cron weekdays (0/7 Sunday)
-
         try:
-            cron_trigger(value)
-        except (ValueError, UsageError) as exc:
+            parse_cron(value)  # standard cron: weekdays 0-7, 0 and 7 being Sunday
+        except UsageError as exc:
             raise _invalid(
                 f"found a cron expression that does not parse ({exc})",
                 'five fields: minute hour day month weekday, such as "30 6 * * 1-5"',

@@ -21,7 +21,6 @@ from arxiv_radar.publish.markdown import (
     abstract_excerpt,
     arxiv_url,
     code_span,
-    describe_schedule,
     escape_html,
     escape_markdown,
     render_readme,
@@ -436,34 +435,6 @@ def test_excerpt_is_a_prefix_cut_between_words(text: str, limit: int) -> None:
 
 
 # -- schedule -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("cron", "timezone", "expected"),
-    [
-        ("30 6 * * 1-5", "UTC", "Runs at 06:30 UTC, Monday to Friday"),
-        ("0 12 * * *", "UTC", "Runs at 12:00 UTC, every day"),
-        (
-            "0 8 * * mon,wed,fri",
-            "Europe/Berlin",
-            "Runs at 08:00 (Europe/Berlin time), on Monday, Wednesday and Friday",
-        ),
-        ("0 9 * * 0,6", "UTC", "Runs at 09:00 UTC, on Saturday and Sunday"),
-        ("0 9 * * 7", "UTC", "Runs at 09:00 UTC, on Sunday"),
-        ("0 9 * * 0-6", "UTC", "Runs at 09:00 UTC, every day"),
-        ("0 6,18 * * *", "UTC", "Runs at 06:00 and 18:00 UTC, every day"),
-        ("*/15 * * * *", "UTC", "Runs every 15 minutes, every day"),
-        ("5 * * * *", "UTC", "Runs every hour at minute 5, every day"),
-        ("0 0 1,15 * *", "UTC", "Runs at 00:00 UTC, on days 1 and 15 of the month"),
-        ("30 6 * 1,7 *", "UTC", "Runs at 06:30 UTC, every day in January and July"),
-        ("5 4 1 * 1", "UTC", 'Runs on the cron schedule "5 4 1 * 1" (UTC)'),
-        ("*/5 1-23 * * *", "Asia/Tokyo", 'Runs on the cron schedule "*/5 1-23 * * *" (Asia/Tokyo)'),
-        ("61 6 * * *", "UTC", 'Runs on the cron schedule "61 6 * * *" (UTC)'),
-        ("@daily", "UTC", 'Runs on the cron schedule "@daily" (UTC)'),
-    ],
-)
-def test_describe_schedule(cron: str, timezone: str, expected: str) -> None:
-    assert describe_schedule(cron, timezone) == expected
 
 
 def test_readme_describes_the_configured_schedule() -> None:

@@ -196,6 +196,18 @@ def test_the_cron_is_the_configured_schedule(tmp_path: Path, cron: str) -> None:
     assert load_workflow(tmp_path)["on"]["schedule"] == [{"cron": cron}]
 
 
+def test_a_macro_schedule_is_written_out_as_five_fields(tmp_path: Path) -> None:
+    """GitHub reads five cron fields only: ``@daily`` in the configuration is ``0 0 * * *``."""
+    (tmp_path / "arxiv-radar.toml").write_text('[publish]\nschedule = "@daily"\n')
+    scaffold(tmp_path)
+    workflow = load_workflow(tmp_path)
+    assert workflow["on"]["schedule"] == [{"cron": "0 0 * * *"}]
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.validate(workflow, schema, cls=jsonschema.Draft202012Validator)
+    deploy = (tmp_path / "DEPLOY.md").read_text(encoding="utf-8")
+    assert "runs at 00:00 UTC, every day (cron `0 0 * * *`, in UTC)" in deploy
+
+
 def test_no_expression_reaches_a_shell_script(repo: Path) -> None:
     """Inputs and secrets enter the scripts as environment variables, never as `${{ }}`
     pasted into the script (which would let a crafted input run commands)."""

@@ -32,16 +32,15 @@ The template context: ``digest`` (the Digest itself), ``title``, ``description``
 Markdown), ``base_url`` (http(s) only, or None), ``profile``, ``last_updated``
 (``YYYY-MM-DD HH:MM:SS UTC``), ``announced_on``, ``papers_announced``, ``papers_matched``,
 ``papers_shown``, ``categories``, ``keywords``, ``schedule`` (in words, from
-:func:`describe_schedule`), ``cron``, ``timezone``, ``config_file``, ``papers`` (a list of
-:class:`PaperView`), ``papers_section`` (the built-in papers block) and the old placeholders'
-names in capitals.
+:func:`arxiv_radar.schedule.describe_schedule`), ``cron``, ``timezone``, ``config_file``,
+``papers`` (a list of :class:`PaperView`), ``papers_section`` (the built-in papers block) and
+the old placeholders' names in capitals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -56,6 +55,7 @@ from markupsafe import Markup
 from arxiv_radar.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from arxiv_radar.errors import ConfigError
 from arxiv_radar.models import Digest, DigestEntry, Summary, SummaryStatus
+from arxiv_radar.schedule import describe_schedule
 from arxiv_radar.summarize.prompting import SECTION_TITLES
 from arxiv_radar.summarize.sanitize import clean_characters, is_safe_markdown, sanitize_markdown
 from arxiv_radar.summarize.tex import markdown_segments, text_segments
@@ -69,7 +69,6 @@ __all__ = [
     "abstract_excerpt",
     "arxiv_url",
     "code_span",
-    "describe_schedule",
     "escape_html",
     "escape_markdown",
     "render_readme",
@@ -199,106 +198,6 @@ def abstract_excerpt(text: str, limit: int = 300) -> str:
     space = head.rfind(" ")
     cut = head[:space] if space >= limit * 0.6 else text[:limit]
     return cut.rstrip(" ,;:([{-–—") + "..."
-
-
-# -- schedule ------------------------------------------------------------------------------
-
-_DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-_MONTHS = (
-    *("January", "February", "March", "April", "May", "June", "July", "August"),
-    *("September", "October", "November", "December"),
-)
-_DAY_ALIASES = {name[:3].lower(): number for number, name in enumerate(_DAYS)}
-_MONTH_ALIASES = {name[:3].lower(): number for number, name in enumerate(_MONTHS, start=1)}
-
-
-def describe_schedule(cron: str, timezone: str = "UTC") -> str:
-    """A cron expression in words: ``Runs at 06:30 UTC, Monday to Friday``.
-
-    Standard cron meaning (weekdays 0-7, 0 and 7 being Sunday; names such as ``mon-fri``).
-    Common forms are described; any other is given as it is: ``Runs on the cron schedule
-    "..." (UTC)``.
-    """
-    fields = cron.split()
-    fallback = f'Runs on the cron schedule "{" ".join(fields)}" ({timezone})'
-    if len(fields) != 5:
-        return fallback
-    minute, hour, day, month, weekday = fields
-    try:
-        when = _describe_time(minute, hour, timezone)
-        days = _describe_days(day, month, weekday)
-    except ValueError:
-        return fallback
-    return f"Runs {when}{days}"
-
-
-def _cron_values(field: str, low: int, high: int, aliases: dict[str, int]) -> list[int] | None:
-    """The values a cron field selects, None for ``*``; ValueError for what it cannot read."""
-    if field == "*":
-        return None
-    values: set[int] = set()
-    for part in field.lower().split(","):
-        span, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if span == "*":
-            start, end = low, high
-        elif "-" in span:
-            first, _, last = span.partition("-")
-            start, end = _cron_number(first, aliases), _cron_number(last, aliases)
-        else:
-            start = _cron_number(span, aliases)
-            end = high if step_text else start
-        if step < 1 or not low <= start <= end <= high:
-            raise ValueError(field)
-        values.update(range(start, end + 1, step))
-    return sorted(values)
-
-
-def _cron_number(text: str, aliases: dict[str, int]) -> int:
-    return aliases[text] if text in aliases else int(text)
-
-
-def _describe_time(minute: str, hour: str, timezone: str) -> str:
-    minutes = _cron_values(minute, 0, 59, {})
-    hours = _cron_values(hour, 0, 23, {})
-    zone = " UTC" if timezone == "UTC" else f" ({timezone} time)"
-    if hours is None:
-        if minutes is None:
-            return "every minute"
-        step = minutes[1] - minutes[0] if len(minutes) > 1 else 0
-        if minutes == list(range(0, 60, step or 60)) and step:
-            return f"every {step} minutes"
-        return f"every hour at minute {_join(str(m) for m in minutes)}"
-    if minutes is None:
-        raise ValueError(minute)
-    times = [f"{h:02d}:{m:02d}" for h in hours for m in minutes]
-    if len(times) > 6:
-        raise ValueError(hour)
-    return f"at {_join(times)}{zone}"
-
-
-def _describe_days(day: str, month: str, weekday: str) -> str:
-    days = _cron_values(day, 1, 31, {})
-    months = _cron_values(month, 1, 12, _MONTH_ALIASES)
-    weekdays = _cron_values(weekday, 0, 7, _DAY_ALIASES)
-    if days is not None and weekdays is not None:
-        raise ValueError(weekday)  # cron's "either" rule: say it as it is
-    in_months = f" in {_join(_MONTHS[m - 1] for m in months)}" if months else ""
-    if days is not None:
-        plural = "s" if len(days) > 1 else ""
-        return f", on day{plural} {_join(str(d) for d in days)} of the month{in_months}"
-    week = sorted({d % 7 for d in weekdays or range(7)}, key=lambda d: (d - 1) % 7)
-    if len(week) == 7:
-        return f", every day{in_months}"
-    order = [(d - 1) % 7 for d in week]
-    if len(week) >= 3 and order == list(range(order[0], order[0] + len(week))):
-        return f", {_DAYS[week[0]]} to {_DAYS[week[-1]]}{in_months}"
-    return f", on {_join(_DAYS[d] for d in week)}{in_months}"
-
-
-def _join(words: Iterable[str]) -> str:
-    items = list(words)
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 # -- what the template sees ----------------------------------------------------------------

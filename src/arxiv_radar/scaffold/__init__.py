@@ -18,9 +18,9 @@ The files, all rendered from ``templates/`` (Jinja2 with ``[[ ]]``/``[% %]`` del
 leave GitHub's ``${{ }}`` expressions alone):
 
 - ``arxiv-radar.toml``: the example configuration, every key commented;
-- ``.github/workflows/arxiv-radar.yml``: the daily run (cron = ``publish.schedule``, manual
-  trigger), committing the outputs and the SQLite store, with a concurrency group and a
-  keep-alive step;
+- ``.github/workflows/arxiv-radar.yml``: the daily run (cron = ``publish.schedule``, a macro
+  such as ``@daily`` written out as five fields; manual trigger), committing the outputs and
+  the SQLite store, with a concurrency group and a keep-alive step;
 - ``requirements.txt``: the arxiv-radar that scaffolded the repository (``arxiv-radar==`` its
   version from the package index, or a git URL, or a wheel or source folder), for the workflow
   and for Vercel;
@@ -47,8 +47,8 @@ from arxiv_radar import __version__
 from arxiv_radar.config import Config, find_config_file, load_config
 from arxiv_radar.errors import UsageError
 from arxiv_radar.publish.files import write_atomic
-from arxiv_radar.publish.markdown import describe_schedule
 from arxiv_radar.publish.outputs import MANIFEST, OwnedFiles
+from arxiv_radar.schedule import describe_schedule, workflow_cron
 
 __all__ = [
     "CONFIG_NAME",
@@ -326,14 +326,15 @@ def _facts(config: Config, config_file: str) -> _Facts:
             f"publish.output '{publish.output}' is outside the repository, so the workflow "
             "commits no digest: set it to '.' or a folder inside the repository"
         )
+    cron = workflow_cron(publish.schedule)
     if publish.timezone != "UTC":
         warnings.append(
             f"publish.timezone is {publish.timezone}, but GitHub Actions reads cron in UTC: "
-            f"the workflow runs at '{publish.schedule}' UTC (shift its hours if needed)"
+            f"the workflow runs at '{cron}' UTC (shift its hours if needed)"
         )
     return _Facts(
         config_file=config_file,
-        cron=publish.schedule,
+        cron=cron,
         timezone=publish.timezone,
         store=store,
         output=output,
