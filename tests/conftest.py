@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from arxiv_radar.arxiv.http import ArxivClient, RateGate
+from arxiv_radar.net import RetryPolicy
 
 from replay_server import ReplayServer
 
@@ -32,12 +33,14 @@ def client_factory() -> Iterator[type]:
     clients: list[ArxivClient] = []
 
     def make(**kwargs: object) -> ArxivClient:
+        """Keyword arguments of :class:`ArxivClient`, or fields of its :class:`RetryPolicy`."""
+        retry: dict[str, object] = {"max_retries": 2, "base": 0.05, "cap": 0.2}
+        for name in [key for key in kwargs if key in RetryPolicy.__dataclass_fields__]:
+            retry[name] = kwargs.pop(name)
         options: dict[str, object] = {
             "min_interval": 0.05,
             "timeout": 5.0,
-            "max_retries": 2,
-            "backoff_base": 0.05,
-            "backoff_max": 0.2,
+            "retry": RetryPolicy(**retry),  # type: ignore[arg-type]
             "gate": RateGate(),
         }
         options.update(kwargs)

@@ -18,6 +18,7 @@ import pytest
 
 from arxiv_radar.arxiv.http import ArxivClient, RateGate
 from arxiv_radar.errors import ArxivHTTPError, ArxivUnreachableError
+from arxiv_radar.net import RetryPolicy
 
 from cli_helpers import run_cli
 from replay_server import ReplayServer, Reply
@@ -48,8 +49,7 @@ def direct_client(sleeps: list[float]) -> ArxivClient:
     """A client on a real network transport (no proxy), recording every wait it would make."""
     return ArxivClient(
         min_interval=0,
-        max_retries=MAX_RETRIES,
-        backoff_base=30.0,
+        retry=RetryPolicy(max_retries=MAX_RETRIES, base=30.0),
         transport=httpx.HTTPTransport(),
         gate=RateGate(sleep=sleeps.append),
         sleep=sleeps.append,
@@ -84,7 +84,10 @@ def test_arxiv_errors_still_get_their_polite_retries(replay: ReplayServer) -> No
     replay.add("/rss/cs.AI", Reply(status=503))
     sleeps: list[float] = []
     client = ArxivClient(
-        min_interval=0, max_retries=2, backoff_base=0.01, gate=RateGate(), sleep=sleeps.append
+        min_interval=0,
+        retry=RetryPolicy(max_retries=2, base=0.01),
+        gate=RateGate(),
+        sleep=sleeps.append,
     )
     with client, pytest.raises(ArxivHTTPError) as caught:
         client.get(replay.url("/rss/cs.AI"))

@@ -8,6 +8,7 @@ import logging
 import socket
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -15,7 +16,8 @@ import httpx
 import pytest
 
 from arxiv_radar.config import SummaryConfig
-from arxiv_radar.summarize.llm import ChatClient, Completion, LLMError, parse_retry_after
+from arxiv_radar.net import RetryPolicy
+from arxiv_radar.summarize.llm import ChatClient, Completion, LLMError
 from arxiv_radar.summarize.providers import EXTRACTIVE, ProviderSpec
 
 from openai_server import OpenAIServer, RecordedRequest, Reply
@@ -35,14 +37,16 @@ def server() -> Iterator[OpenAIServer]:
 
 
 def client_for(server: OpenAIServer, **options: Any) -> ChatClient:
+    """Keyword arguments of :class:`ChatClient`, or fields of its :class:`RetryPolicy`."""
+    retry: dict[str, Any] = {"max_retries": 3, "base": 0.01, "cap": 0.05, "max_wait": 300.0}
+    for name in [key for key in options if key in RetryPolicy.__dataclass_fields__]:
+        retry[name] = options.pop(name)
     settings: dict[str, Any] = {
         "base_url": server.base_url,
         "model": "qwen-long",
         "api_key": "sk-test",
         "timeout": 5.0,
-        "max_retries": 3,
-        "backoff_base": 0.01,
-        "backoff_max": 0.05,
+        "retry": RetryPolicy(**retry),
     }
     settings.update(options)
     return ChatClient(**settings)
@@ -154,18 +158,6 @@ def test_retry_after_as_an_http_date_is_honoured(server: OpenAIServer) -> None:
     assert 0.9 <= gap < 2.5  # the date has whole seconds
 
 
-def test_parse_retry_after_reads_every_form() -> None:
-    now = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
-    date = "Sat, 01 Mar 2025 12:00:30 GMT"
-    assert parse_retry_after({"Retry-After": "7"}, now=now) == 7.0
-    assert parse_retry_after({"retry-after": "1.5"}, now=now) == 1.5
-    assert parse_retry_after({"Retry-After": date}, now=now) == 30.0
-    assert parse_retry_after({"Retry-After": "Sat, 01 Mar 2025 11:00:00 GMT"}, now=now) == 0.0
-    assert parse_retry_after({"retry-after-ms": "250", "Retry-After": "9"}, now=now) == 0.25
-    assert parse_retry_after({"Retry-After": "soon"}, now=now) is None
-    assert parse_retry_after({}, now=now) is None
-
-
 def test_a_server_error_is_retried(server: OpenAIServer) -> None:
     server.queue(Reply.error(500), Reply.error(502), Reply(text="third time"))
     client = client_for(server)
@@ -192,7 +184,9 @@ def test_a_refused_connection_is_retried_then_reported() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     client = ChatClient(
-        base_url=f"http://127.0.0.1:{port}/v1", model="m", max_retries=2, backoff_base=0.01
+        base_url=f"http://127.0.0.1:{port}/v1",
+        model="m",
+        retry=RetryPolicy(max_retries=2, base=0.01, cap=60.0, max_wait=300.0),
     )
     error = failure(client)
     assert (error.status, error.attempts) == (None, 3)
@@ -231,7 +225,7 @@ def test_a_refused_key_names_its_variable(server: OpenAIServer) -> None:
 
 def test_a_retry_after_beyond_the_limit_fails_at_once(server: OpenAIServer) -> None:
     server.respond(lambda request: Reply.rate_limited("3600"))
-    error = failure(client_for(server, max_retry_after=60))
+    error = failure(client_for(server, max_wait=60))
     assert (error.status, error.attempts) == (429, 1)
     assert "asked to wait 3600 s" in str(error)
 
@@ -240,7 +234,7 @@ def test_from_spec_takes_timeout_and_retries_from_the_config(server: OpenAIServe
     server.respond(lambda request: Reply.slow(3.0))
     spec = ProviderSpec("openai-compatible", server.base_url, "smollm2")
     client = ChatClient.from_spec(spec, SummaryConfig(timeout=0.2, max_retries=1))
-    client.backoff_base = 0.01
+    client.retry = replace(client.retry, base=0.01)
     error = failure(client)
     assert (error.status, error.attempts) == (None, 2)
     assert "no answer within 0.2 s" in str(error)
@@ -297,7 +291,7 @@ def test_the_key_never_appears_in_repr_errors_or_logs(
     spec = ProviderSpec("dashscope", server.base_url, "qwen-long", CANARY, "DASHSCOPE_API_KEY")
     server.queue(Reply.error(503, f"busy, key {CANARY}"), Reply())
     client = ChatClient.from_spec(spec, SummaryConfig())
-    client.backoff_base = 0.01
+    client.retry = replace(client.retry, base=0.01)
     assert complete(client).attempts == 2
     server.respond(lambda request: Reply.error(401, f"Incorrect API key provided: {CANARY}"))
     error = failure(ChatClient.from_spec(spec, SummaryConfig()))

@@ -19,6 +19,7 @@ from arxiv_radar.arxiv.http import ArxivClient, RateGate
 from arxiv_radar.arxiv.rss import parse_listing
 from arxiv_radar.config import ArxivConfig, Config, SummaryConfig
 from arxiv_radar.models import Paper
+from arxiv_radar.net import RetryPolicy
 from arxiv_radar.store import Store
 from arxiv_radar.summarize.service import summarize_configured
 
@@ -117,7 +118,7 @@ def test_the_first_call_starts_before_the_last_download_ends(
     chosen = papers(5)
     names = serve_inputs(replay, chosen)
     gate = FirstCallGate(llm)
-    arxiv = ArxivClient(min_interval=INTERVAL, max_retries=0, gate=gate)
+    arxiv = ArxivClient(min_interval=INTERVAL, retry=RetryPolicy(max_retries=0), gate=gate)
     try:
         report = summarize_configured(
             chosen,
@@ -152,7 +153,7 @@ def test_the_first_call_starts_before_the_last_download_ends(
 def summarize(
     chosen: list[Paper], store: Store, replay: ReplayServer, llm: OpenAIServer
 ) -> list[str]:
-    arxiv = ArxivClient(min_interval=0.05, max_retries=0, gate=RateGate())
+    arxiv = ArxivClient(min_interval=0.05, retry=RetryPolicy(max_retries=0), gate=RateGate())
     try:
         report = summarize_configured(
             chosen,

@@ -4,15 +4,15 @@ and the budget, against a real local HTTP server."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from arxiv_radar.config import BudgetConfig, SummaryConfig
 from arxiv_radar.errors import ConfigError
-from arxiv_radar.summarize.llm import ChatClient, Completion, LLMError
+from arxiv_radar.summarize.llm import LLM_RETRY, ChatClient, Completion, LLMError
 from arxiv_radar.summarize.runner import (
     Budget,
     Job,
@@ -53,7 +53,9 @@ def run_with_client(
 
     async def scenario() -> RunResult:
         client = ChatClient(
-            base_url=server.base_url, model="qwen-long", max_retries=max_retries, backoff_base=0.01
+            base_url=server.base_url,
+            model="qwen-long",
+            retry=replace(LLM_RETRY, max_retries=max_retries, base=0.01),
         )
         async with client:
 
@@ -80,9 +82,7 @@ def test_at_most_concurrency_calls_are_in_flight(server: OpenAIServer) -> None:
     run_with_client(server, make_jobs(1), concurrency=1)  # the SDK's first call is slower
     server.reset()
     server.latency = CALL_SECONDS
-    started = time.monotonic()
     result = run_with_client(server, make_jobs(20), concurrency=4)
-    wall = time.monotonic() - started
     assert server.max_in_flight == 4
     assert (result.calls, result.succeeded, result.failures, result.skipped_by_budget) == (
         20,
@@ -90,8 +90,8 @@ def test_at_most_concurrency_calls_are_in_flight(server: OpenAIServer) -> None:
         0,
         0,
     )
-    # 20 calls, 4 at a time, 0.2 s each: 5 rounds.
-    assert 5 * CALL_SECONDS * 0.95 <= result.seconds <= wall < 5 * CALL_SECONDS * 1.5
+    # 20 calls, 4 at a time, 0.2 s each: at least 5 rounds (how fast: bench/summarize.py).
+    assert result.seconds >= 5 * CALL_SECONDS * 0.95
     assert [o.job.payload for o in result.outcomes] == list(range(20))
     assert all(o.completion and o.completion.text.endswith(f"Summary of: paper {i}")
                for i, o in enumerate(result.outcomes))  # fmt: skip

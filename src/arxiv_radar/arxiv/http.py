@@ -7,8 +7,10 @@ no sooner than ``min_interval`` seconds after the previous one *ended* (retries 
 streamed bodies included). Requests to an ``arxiv.org`` host never go faster than
 one every 3 seconds, whatever the configuration says.
 
-Transient failures (429, 5xx, timeouts, dropped connections) are retried with
-exponential backoff and jitter; a ``Retry-After`` header is honoured. A host name that does
+Transient failures (429, 5xx, timeouts, dropped connections) are retried as the client's
+:class:`~arxiv_radar.net.RetryPolicy` says (:data:`ARXIV_RETRY` by default: exponential
+backoff from 2 s with jitter, at most 120 s, 4 retries); a ``Retry-After`` header is honoured
+up to the policy's ``max_wait`` (600 s), and a longer one fails at once. A host name that does
 not resolve, a refused connection or an unreachable network is this machine's network, not
 arXiv: it fails at once with :class:`ArxivUnreachableError`, naming what failed. Conditional
 requests (``If-None-Match``/``If-Modified-Since``) use validators remembered in an
@@ -22,17 +24,14 @@ local server, and the same code runs.
 
 from __future__ import annotations
 
-import email.utils
 import errno
 import logging
-import random
 import socket
 import threading
 import time
 import urllib.request
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -41,6 +40,13 @@ import tenacity
 
 from arxiv_radar import __version__
 from arxiv_radar.errors import ArxivHTTPError, ArxivUnreachableError
+from arxiv_radar.net import (
+    Retryable,
+    RetryPolicy,
+    WaitTooLong,
+    parse_retry_after,
+    retrying,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +54,8 @@ ARXIV_MIN_INTERVAL = 3.0
 """arXiv's terms of use: one request every three seconds."""
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+ARXIV_RETRY = RetryPolicy(max_retries=4, base=2.0, cap=120.0, max_wait=600.0)
+"""How arXiv requests are retried unless the client is given another policy."""
 PROJECT_URL = "https://github.com/arxiv-radar/arxiv-radar"
 OFFLINE_HINT = "to see arxiv-radar work without the network, run: arxiv-radar demo"
 _UNREACHABLE_ERRNOS = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
@@ -72,24 +80,6 @@ def is_arxiv_host(url: str) -> bool:
 def default_user_agent(contact: str | None = None) -> str:
     contact_part = f"; mailto:{contact}" if contact else ""
     return f"arxiv-radar/{__version__} (+{PROJECT_URL}{contact_part})"
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _env_proxy_for(url: httpx.URL) -> tuple[str, str] | None:
@@ -185,28 +175,11 @@ class RateGate:
 PROCESS_GATE = RateGate()
 
 
-class _Retryable(Exception):
-    """A transient failure worth another attempt."""
-
-    def __init__(self, reason: str, *, status: int | None = None, retry_after: float | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.retry_after = retry_after
-
-
-class _WaitTooLong(Exception):
-    def __init__(self, seconds: float, status: int | None) -> None:
-        super().__init__(seconds)
-        self.seconds = seconds
-        self.status = status
-
-
 class ArxivClient:
     """A rate-limited, retrying, caching HTTP client for arXiv's interfaces.
 
     ``min_interval``: seconds between requests (raised to 3 for arxiv.org hosts).
-    ``max_retries``: further attempts after the first for transient failures.
+    ``retry``: how transient failures are retried (:data:`ARXIV_RETRY` by default).
     ``transport``: an ``httpx`` transport (tests); default: the network.
     ``cache``: where conditional-request validators live (the store), optional.
 
@@ -220,10 +193,7 @@ class ArxivClient:
         *,
         min_interval: float = ARXIV_MIN_INTERVAL,
         timeout: float = 30.0,
-        max_retries: int = 4,
-        backoff_base: float = 2.0,
-        backoff_max: float = 120.0,
-        max_retry_after: float = 600.0,
+        retry: RetryPolicy = ARXIV_RETRY,
         contact: str | None = None,
         user_agent: str | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -234,10 +204,7 @@ class ArxivClient:
         if min_interval < 0:
             raise ValueError("min_interval must be >= 0")
         self.min_interval = min_interval
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.max_retry_after = max_retry_after
+        self.retry = retry
         self.cache = cache
         self._gate = gate or PROCESS_GATE
         self._sleep = sleep
@@ -338,37 +305,20 @@ class ArxivClient:
                     request.headers["If-Modified-Since"] = last_modified
         return request
 
-    def _wait(self, state: tenacity.RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _Retryable) and error.retry_after is not None:
-            if error.retry_after > self.max_retry_after:
-                raise _WaitTooLong(error.retry_after, error.status)
-            return error.retry_after
-        # Exponential backoff with jitter, computed here: tenacity's wait_exponential_jitter
-        # renamed its ``initial`` parameter across the supported versions.
-        exponent = min(state.attempt_number - 1, 30)
-        backoff = self.backoff_base * 2**exponent + random.uniform(0, self.backoff_base)
-        return min(backoff, self.backoff_max)
-
     def _send_with_retries(
         self, request: httpx.Request, *, stream: bool, allow_status: Collection[int]
     ) -> httpx.Response:
         url = str(request.url)
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.max_retries + 1),
-            wait=self._wait,
-            retry=tenacity.retry_if_exception_type(_Retryable),
-            sleep=self._sleep,
-            before_sleep=lambda state: self._log_retry(state, url),
-            reraise=True,
+        loop = retrying(
+            self.retry, sleep=self._sleep, before_sleep=lambda state: self._log_retry(state, url)
         )
         attempts = 0
         try:
-            for attempt in retrying:
+            for attempt in loop:
                 with attempt:
                     attempts += 1
                     return self._send_once(request, stream=stream, allow_status=allow_status)
-        except _Retryable as error:
+        except Retryable as error:
             raise ArxivHTTPError(
                 f"arXiv did not answer successfully ({error.reason}) after {attempts} attempts; "
                 "arXiv may be busy or down (see https://status.arxiv.org), try again later",
@@ -376,10 +326,10 @@ class ArxivClient:
                 status=error.status,
                 attempts=attempts,
             ) from error
-        except _WaitTooLong as error:
+        except WaitTooLong as error:
             raise ArxivHTTPError(
                 f"arXiv asked to wait {error.seconds:.0f} s before the next request "
-                f"(more than the {self.max_retry_after:.0f} s this run waits); try again later",
+                f"(more than the {self.retry.max_wait:.0f} s this run waits); try again later",
                 url=url,
                 status=error.status,
                 attempts=attempts,
@@ -395,7 +345,7 @@ class ArxivClient:
             getattr(error, "reason", error),
             wait,
             state.attempt_number + 1,
-            self.max_retries + 1,
+            self.retry.attempts,
             url,
         )
 
@@ -410,7 +360,7 @@ class ArxivClient:
             response = self._http.send(request, stream=stream)
         except httpx.TimeoutException as error:
             self._gate.mark_done()
-            raise _Retryable(f"timed out: {type(error).__name__}") from error
+            raise Retryable(f"timed out: {type(error).__name__}") from error
         except httpx.TransportError as error:
             self._gate.mark_done()
             proxy = _env_proxy_for(request.url) if self._env_proxies else None
@@ -419,7 +369,7 @@ class ArxivClient:
                 # This machine's network, not arXiv: no backoff, say what failed.
                 logger.debug("no retry, this machine cannot reach the host: %s", error)
                 raise unreachable from error
-            raise _Retryable(f"connection failed: {type(error).__name__}: {error}") from error
+            raise Retryable(f"connection failed: {type(error).__name__}: {error}") from error
         if not stream:
             self._gate.mark_done()
         status = response.status_code
@@ -429,7 +379,7 @@ class ArxivClient:
             response.close()
             if stream:
                 self._gate.mark_done()
-            raise _Retryable(f"HTTP {status}", status=status, retry_after=retry_after)
+            raise Retryable(f"HTTP {status}", status=status, retry_after=retry_after)
         if response.is_success or status == 304 or status in allow_status:
             return response
         response.close()

@@ -5,11 +5,12 @@ and answers :meth:`ChatClient.complete` with a :class:`Completion`: the text, th
 the endpoint counted, the model and the finish reason.
 
 Retries are ours, not the SDK's (it is built with ``max_retries=0``): every attempt and
-every retry is counted and logged the same way for every provider, and the wait honours
-``retry-after-ms``, ``Retry-After`` in seconds and ``Retry-After`` as an HTTP date, with no
-upper clamp other than ``max_retry_after`` (beyond it the call fails at once rather than
-stalling the run). Retried: HTTP 408, 409, 429 and 5xx, timeouts, failed connections,
-with exponential backoff and jitter, up to ``max_retries`` further attempts. A malformed
+every retry is counted and logged the same way for every provider, as the client's
+:class:`~arxiv_radar.net.RetryPolicy` says (:data:`LLM_RETRY` by default: exponential backoff
+from 1 s with jitter, at most 60 s, 4 retries). The wait honours ``retry-after-ms``,
+``Retry-After`` in seconds and ``Retry-After`` as an HTTP date, with no upper clamp other than
+the policy's ``max_wait`` (300 s; beyond it the call fails at once rather than stalling the
+run). Retried: HTTP 408, 409, 429 and 5xx, timeouts, failed connections. A malformed
 answer (not JSON, no choices, no text) is retried once. Anything else (400, 401, 404...)
 fails at once. Failures raise :class:`LLMError` with the status and the number of
 attempts; SDK exceptions never reach the caller.
@@ -25,10 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import httpx
@@ -36,18 +35,27 @@ import openai
 import tenacity
 from openai.types.chat import ChatCompletion
 
-from arxiv_radar.arxiv.http import parse_retry_after as parse_http_retry_after
 from arxiv_radar.config import SummaryConfig
 from arxiv_radar.errors import LLMError
 from arxiv_radar.masking import mask_secrets
+from arxiv_radar.net import (
+    Retryable,
+    RetryPolicy,
+    WaitTooLong,
+    async_retrying,
+    retry_after_from_headers,
+)
 from arxiv_radar.summarize.providers import NO_KEY_PLACEHOLDER, ProviderSpec
 
-__all__ = ["RETRY_STATUSES", "ChatClient", "Completion", "LLMError", "parse_retry_after"]
+__all__ = ["LLM_RETRY", "RETRY_STATUSES", "ChatClient", "Completion", "LLMError"]
 
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 409, 429})
 """Retried besides every 5xx status."""
+
+LLM_RETRY = RetryPolicy(max_retries=4, base=1.0, cap=60.0, max_wait=300.0)
+"""How calls are retried unless the client is given another policy."""
 
 MALFORMED_ATTEMPTS = 2
 """A malformed answer is tried at most this often (once more after the first)."""
@@ -69,20 +77,8 @@ class Completion:
     attempts: int = 1
 
 
-class _Retryable(Exception):
-    def __init__(
-        self,
-        reason: str,
-        *,
-        status: int | None = None,
-        retry_after: float | None = None,
-        malformed: bool = False,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.retry_after = retry_after
-        self.malformed = malformed
+class _Malformed(Retryable):
+    """An answer that is not a usable chat completion: retried, but only once."""
 
 
 class _Fatal(Exception):
@@ -92,34 +88,13 @@ class _Fatal(Exception):
         self.status = status
 
 
-class _WaitTooLong(Exception):
-    def __init__(self, seconds: float, status: int | None) -> None:
-        super().__init__(seconds)
-        self.seconds = seconds
-        self.status = status
-
-
-def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
-    """Seconds to wait before retrying: ``retry-after-ms``, else ``Retry-After`` as
-    delta-seconds or an HTTP date; None when neither is there or readable."""
-    lowered = {key.lower(): value for key, value in headers.items()}
-    millis = lowered.get("retry-after-ms", "").strip()
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    return parse_http_retry_after(lowered.get("retry-after"), now=now)
-
-
 class ChatClient:
     """Chat completions from one model at one OpenAI-compatible endpoint.
 
-    ``timeout``: seconds one attempt may take. ``max_retries``: further attempts after a
-    transient failure. ``backoff_base``/``backoff_max``: the exponential backoff (seconds)
-    when the endpoint does not say how long to wait. ``max_retry_after``: a longer
-    ``Retry-After`` fails the call at once. ``api_key=None`` sends a placeholder (for
-    endpoints that need no key). Use as ``async with`` or call :meth:`aclose`.
+    ``timeout``: seconds one attempt may take. ``retry``: how transient failures are
+    retried (further attempts, backoff when the endpoint does not say how long to wait, the
+    longest ``Retry-After`` waited; :data:`LLM_RETRY` by default). ``api_key=None`` sends a
+    placeholder (for endpoints that need no key). Use as ``async with`` or call :meth:`aclose`.
     """
 
     def __init__(
@@ -130,23 +105,15 @@ class ChatClient:
         api_key: str | None = None,
         api_key_env: str | None = None,
         timeout: float = 120.0,
-        max_retries: int = 4,
-        backoff_base: float = 1.0,
-        backoff_max: float = 60.0,
-        max_retry_after: float = 300.0,
+        retry: RetryPolicy = LLM_RETRY,
         http_client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
         self.base_url = base_url
         self.model = model
         self.api_key_env = api_key_env
         self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.max_retry_after = max_retry_after
+        self.retry = retry
         self.requests_sent = 0
         self.retries = 0
         self._secret = api_key or None
@@ -177,7 +144,7 @@ class ChatClient:
             api_key=spec.api_key,
             api_key_env=spec.api_key_env,
             timeout=config.timeout,
-            max_retries=config.max_retries,
+            retry=replace(LLM_RETRY, max_retries=config.max_retries),
             http_client=http_client,
         )
 
@@ -247,7 +214,7 @@ class ChatClient:
 
     def _read(self, response: Any, spent: list[int]) -> Completion:
         if not isinstance(response, ChatCompletion):
-            raise _Retryable("the answer is not a JSON chat completion", malformed=True)
+            raise _Malformed("the answer is not a JSON chat completion")
         try:
             usage = response.usage
             usage_missing = usage is None or usage.prompt_tokens is None
@@ -255,19 +222,17 @@ class ChatClient:
                 spent[0] += int(usage.prompt_tokens or 0)
                 spent[1] += int(usage.completion_tokens or 0)
             if not response.choices:
-                raise _Retryable("the answer has no choices", malformed=True)
+                raise _Malformed("the answer has no choices")
             choice = response.choices[0]
             text = choice.message.content
             finish_reason = choice.finish_reason
             model = response.model
         except (AttributeError, TypeError, IndexError, KeyError, ValueError) as error:
-            raise _Retryable(
-                f"the answer is not a chat completion ({type(error).__name__})", malformed=True
+            raise _Malformed(
+                f"the answer is not a chat completion ({type(error).__name__})"
             ) from error
         if not isinstance(text, str) or not text.strip():
-            raise _Retryable(
-                f"the answer has no text (finish_reason {finish_reason})", malformed=True
-            )
+            raise _Malformed(f"the answer has no text (finish_reason {finish_reason})")
         if usage_missing:
             logger.info(
                 "%s at %s answered without token usage; counted as 0", self.model, self.base_url
@@ -287,24 +252,22 @@ class ChatClient:
         try:
             return await operation()
         except openai.APITimeoutError as error:
-            raise _Retryable(f"no answer within {self.timeout:g} s") from error
+            raise Retryable(f"no answer within {self.timeout:g} s") from error
         except openai.APIConnectionError as error:
             cause = error.__cause__ or error
-            raise _Retryable(f"connection failed: {type(cause).__name__}: {cause}") from error
+            raise Retryable(f"connection failed: {type(cause).__name__}: {cause}") from error
         except openai.APIStatusError as error:
             status = error.status_code
             reason = f"HTTP {status}: {self._error_text(error)}"
             if status in RETRY_STATUSES or status >= 500:
-                retry_after = parse_retry_after(error.response.headers)
-                raise _Retryable(reason, status=status, retry_after=retry_after) from error
+                retry_after = retry_after_from_headers(error.response.headers)
+                raise Retryable(reason, status=status, retry_after=retry_after) from error
             if status in (401, 403) and self.api_key_env:
                 reason += f" (check the key in {self.api_key_env})"
             raise _Fatal(reason, status=status) from error
         except (openai.APIResponseValidationError, ValueError) as error:
             # ValueError: a body that is not JSON (json.JSONDecodeError) or not a completion.
-            raise _Retryable(
-                f"the answer is not valid JSON ({type(error).__name__})", malformed=True
-            ) from error
+            raise _Malformed(f"the answer is not valid JSON ({type(error).__name__})") from error
 
     async def _with_retries(
         self, what: str, operation: Callable[[], Awaitable[T]], spent: list[int]
@@ -312,43 +275,35 @@ class ChatClient:
         attempts = 0
         malformed = 0
 
-        def stop(state: tenacity.RetryCallState) -> bool:
+        def give_up(state: tenacity.RetryCallState) -> bool:
             error = state.outcome.exception() if state.outcome else None
-            if (
-                isinstance(error, _Retryable)
-                and error.malformed
-                and malformed >= MALFORMED_ATTEMPTS
-            ):
-                return True
-            return state.attempt_number >= self.max_retries + 1
+            return isinstance(error, _Malformed) and malformed >= MALFORMED_ATTEMPTS
 
-        retrying = tenacity.AsyncRetrying(
-            stop=stop,
-            wait=self._wait,
-            retry=tenacity.retry_if_exception_type(_Retryable),
+        loop = async_retrying(
+            self.retry,
             sleep=self._sleep,
             before_sleep=lambda state: self._log_retry(state, what),
-            reraise=True,
+            give_up=give_up,
         )
         try:
-            async for attempt in retrying:
+            async for attempt in loop:
                 with attempt:
                     attempts += 1
                     try:
                         return await self._attempt(operation), attempts
-                    except _Retryable as error:
-                        malformed += error.malformed
+                    except _Malformed:
+                        malformed += 1
                         raise
-        except _Retryable as error:
+        except Retryable as error:
             message = f"{what} failed after {attempts} attempts"
             raise self._error(message, error, attempts, spent) from error
         except _Fatal as error:
             raise self._error(f"{what} failed", error, attempts, spent) from error
-        except _WaitTooLong as error:
+        except WaitTooLong as error:
             raise LLMError(
                 self._scrub(
                     f"{self._where()}: {what} failed: the endpoint asked to wait "
-                    f"{error.seconds:.0f} s (more than the {self.max_retry_after:.0f} s this "
+                    f"{error.seconds:.0f} s (more than the {self.retry.max_wait:.0f} s this "
                     f"run waits); try again later"
                 ),
                 status=error.status,
@@ -361,7 +316,7 @@ class ChatClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _error(
-        self, message: str, error: _Retryable | _Fatal, attempts: int, spent: list[int]
+        self, message: str, error: Retryable | _Fatal, attempts: int, spent: list[int]
     ) -> LLMError:
         return LLMError(
             self._scrub(f"{self._where()}: {message}: {error.reason}"),
@@ -372,16 +327,6 @@ class ChatClient:
             tokens_in=spent[0],
             tokens_out=spent[1],
         )
-
-    def _wait(self, state: tenacity.RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _Retryable) and error.retry_after is not None:
-            if error.retry_after > self.max_retry_after:
-                raise _WaitTooLong(error.retry_after, error.status)
-            return error.retry_after
-        exponent = min(state.attempt_number - 1, 30)
-        backoff = self.backoff_base * 2.0**exponent + random.uniform(0, self.backoff_base)
-        return min(backoff, self.backoff_max)
 
     def _log_retry(self, state: tenacity.RetryCallState, what: str) -> None:
         self.retries += 1
@@ -394,7 +339,7 @@ class ChatClient:
             self._scrub(str(getattr(error, "reason", error))),
             wait,
             state.attempt_number + 1,
-            self.max_retries + 1,
+            self.retry.attempts,
         )
 
     def _where(self) -> str:
