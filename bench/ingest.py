@@ -26,10 +26,11 @@ from pathlib import Path
 
 import httpx
 
-from arxiv_radar.arxiv.api import parse_feed
+from arxiv_radar.arxiv.atom import parse_feed
 from arxiv_radar.arxiv.http import ArxivClient, RateGate
 from arxiv_radar.arxiv.oai import CHUNK_SIZE, harvest, parse_list_records
 from arxiv_radar.models import IngestCounts
+from arxiv_radar.net import RetryPolicy
 from arxiv_radar.store import Store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "arxiv"
@@ -162,7 +163,7 @@ def bench_memory(pages: int) -> bool:
         min_interval=0,
         transport=httpx.MockTransport(chained_pages(pages)),
         gate=RateGate(),
-        max_retries=0,
+        retry=RetryPolicy(max_retries=0),
     )
     gc.collect()
     rss_start = resident_mb()

@@ -26,8 +26,9 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from arxiv_radar.arxiv.api import normalize_abstract, parse_feed
+from arxiv_radar.arxiv.atom import parse_feed
 from arxiv_radar.arxiv.http import ArxivClient, RateGate
+from arxiv_radar.arxiv.normalize import normalize_abstract
 from arxiv_radar.arxiv.oai import parse_list_records
 from arxiv_radar.arxiv.rss import fetch_listing, parse_listing
 from arxiv_radar.config import ArxivConfig, ProfileConfig

@@ -15,14 +15,13 @@ from arxiv_radar.arxiv.api import (
     MAX_PAGE_SIZE,
     MAX_TOTAL,
     build_submitted_query,
-    collapse_whitespace,
     lookup_ids,
-    normalize_abstract,
-    parse_feed,
     search_submitted,
 )
+from arxiv_radar.arxiv.atom import parse_feed
 from arxiv_radar.arxiv.derive import derive_announcement, derive_listing
 from arxiv_radar.arxiv.ids import InvalidArxivId
+from arxiv_radar.arxiv.normalize import collapse_whitespace, normalize_abstract
 from arxiv_radar.errors import ArxivAPIError, ArxivParseError
 from arxiv_radar.models import AnnounceType, Paper
 

@@ -18,13 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from arxiv_radar.arxiv.oai import (
-    OaiError,
-    harvest,
-    iter_records,
-    parse_list_records,
-    split_author_list,
-)
+from arxiv_radar.arxiv.oai import OaiError, harvest, iter_records, parse_list_records
+from arxiv_radar.arxiv.oai_formats import split_author_list
 from arxiv_radar.errors import ArxivAPIError, ArxivParseError
 from arxiv_radar.models import Paper
 

@@ -5,7 +5,7 @@ Shared by ``test_parser_fuzz.py`` (a modest number of examples per run) and ``be
 
 - ``rss``: :func:`arxiv_radar.arxiv.rss.parse_listing` (rss.arxiv.org listings) raises
   :class:`~arxiv_radar.errors.ArxivParseError`;
-- ``atom``: :func:`arxiv_radar.arxiv.api.parse_feed` (export API) raises ``ArxivParseError``
+- ``atom``: :func:`arxiv_radar.arxiv.atom.parse_feed` (export API) raises ``ArxivParseError``
   or, for arXiv's error feed, :class:`~arxiv_radar.errors.ArxivAPIError`;
 - ``oai``: :func:`arxiv_radar.arxiv.oai.parse_list_records` (OAI-PMH, streamed in chunks)
   raises ``ArxivParseError`` or :class:`~arxiv_radar.arxiv.oai.OaiError` (an ``ArxivAPIError``);
@@ -31,7 +31,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from hypothesis import strategies as st
 
-from arxiv_radar.arxiv.api import parse_feed
+from arxiv_radar.arxiv.atom import parse_feed
 from arxiv_radar.arxiv.oai import parse_list_records
 from arxiv_radar.arxiv.rss import parse_listing
 from arxiv_radar.config import (

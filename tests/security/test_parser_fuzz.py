@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arxiv_radar.arxiv.api import parse_feed
+from arxiv_radar.arxiv.atom import parse_feed
 from arxiv_radar.arxiv.oai import OaiError, parse_list_records
 from arxiv_radar.arxiv.rss import parse_listing
 from arxiv_radar.errors import ArxivParseError

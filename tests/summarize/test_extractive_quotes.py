@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arxiv_radar.arxiv.api import parse_feed
+from arxiv_radar.arxiv.atom import parse_feed
 from arxiv_radar.models import Paper
 from arxiv_radar.summarize.extractive import summarize_extractive
 from arxiv_radar.summarize.parsing import ParsedSummary

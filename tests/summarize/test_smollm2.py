@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from arxiv_radar.arxiv.api import parse_feed
+from arxiv_radar.arxiv.atom import parse_feed
 from arxiv_radar.config import SummaryConfig
 from arxiv_radar.errors import ConfigError
 from arxiv_radar.models import Paper

@@ -1,5 +1,7 @@
 """rss.arxiv.org listing feeds: the daily path, one request for every followed category.
 
+Long on purpose: one feed format, whose error pages, item checks and fields are read together.
+
 arXiv combines categories with ``+`` in one feed URL
 (``https://rss.arxiv.org/rss/cs.AI+cs.CL+cs.LG``); each paper appears once, with the
 strongest of its announce types (new > cross > replace > replace-cross). A combined
