@@ -1,13 +1,8 @@
 """The built-in scheduler: the daily run inside ``arxiv-radar serve``, on a cron schedule.
 
-Three pieces, usable alone:
+The cron expression (``"30 6 * * 1-5"``, Monday to Friday at 06:30, read as cron reads it)
+becomes an APScheduler trigger in :mod:`arxiv_radar.schedule`. Two pieces, usable alone:
 
-- :func:`cron_trigger` turns a standard five-field cron expression (``"30 6 * * 1-5"``,
-  Monday to Friday at 06:30) into an APScheduler 3.x trigger. APScheduler's own
-  ``CronTrigger.from_crontab`` numbers weekdays from Monday = 0, so ``1-5`` would mean
-  Tuesday to Saturday; here the weekday field keeps cron's meaning (Sunday = 0 or 7, names
-  ``sun``-``sat``, ranges, lists and steps), and a schedule restricting both the day of the
-  month and the weekday fires when *either* matches, as cron does.
 - :class:`RunController` runs the pipeline (a :data:`Runner`) one run at a time in this
   process, in the background or in the caller's thread, logs each outcome and remembers the
   last one. A failing run is logged, never raised into the server.
@@ -22,20 +17,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
-import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.combining import OrTrigger
-from apscheduler.triggers.cron import CronTrigger
 
-from arxiv_radar.errors import ArxivRadarError, UsageError
+from arxiv_radar import runtime
+from arxiv_radar.errors import ArxivRadarError
 from arxiv_radar.models import RunReport
+from arxiv_radar.runtime import Runner
+from arxiv_radar.schedule import cron_trigger, time_zone
 from arxiv_radar.store.lock import RunLockedError
 
 if TYPE_CHECKING:
@@ -48,140 +43,10 @@ __all__ = [
     "RunController",
     "RunState",
     "Runner",
-    "cron_trigger",
-    "cron_weekdays",
-    "next_fire_times",
     "pipeline_runner",
 ]
 
 logger = logging.getLogger(__name__)
-
-Runner = Callable[[], RunReport]
-"""One run of the pipeline, returning its report (raises on failure)."""
-
-CRON_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-"""Cron's weekday names, by cron's numbers (Sunday = 0; 7 is Sunday again)."""
-
-_MACROS = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-
-
-# -- cron expressions --------------------------------------------------------------------------
-
-
-def cron_weekdays(field: str) -> str:
-    """A cron weekday field as APScheduler 3.x's ``day_of_week`` (names, so never ambiguous).
-
-    ``1-5`` -> ``mon,tue,wed,thu,fri``; ``0``, ``7`` and ``sun`` -> ``sun``; ``*/2`` ->
-    ``sun,tue,thu,sat``; ``*`` -> ``*``. Raises :class:`UsageError` for anything else.
-    """
-    days: set[int] = set()
-    for part in field.lower().split(","):
-        body, slash, step_text = part.partition("/")
-        step = 1
-        if slash:
-            if not step_text.isdigit() or int(step_text) < 1:
-                raise _bad_weekday(field, f"step '{step_text}' is not a positive number")
-            step = int(step_text)
-        if body == "*":
-            start, end = 0, 7
-        elif "-" in body:
-            first, _, last = body.partition("-")
-            start, end = _weekday(first, field), _weekday(last, field)
-            if start > end:
-                raise _bad_weekday(field, f"range '{body}' runs backwards")
-        else:
-            start = _weekday(body, field)
-            end = 7 if slash else start  # "1/2": from Monday on, every second day
-        days.update(day % 7 for day in range(start, end + 1, step))
-    if len(days) == 7:
-        return "*"
-    return ",".join(CRON_WEEKDAYS[day] for day in sorted(days, key=lambda day: (day + 6) % 7))
-
-
-def _weekday(text: str, field: str) -> int:
-    if text.isdigit() and 0 <= int(text) <= 7:
-        return int(text)
-    if text in CRON_WEEKDAYS:
-        return CRON_WEEKDAYS.index(text)
-    raise _bad_weekday(field, f"'{text}' is not a weekday (0-7, 0 and 7 are Sunday, or sun-sat)")
-
-
-def _bad_weekday(field: str, why: str) -> UsageError:
-    return UsageError(f"the weekday field '{field}' of the schedule does not parse: {why}")
-
-
-def cron_trigger(expression: str, timezone: str | dt.tzinfo = "UTC") -> BaseTrigger:
-    """The APScheduler trigger of a standard cron expression, read as cron reads it.
-
-    Five fields: minute, hour, day of month, month, day of week (or a macro such as
-    ``@daily``), in ``timezone`` (an IANA name). Raises :class:`UsageError` when the
-    expression or the time zone is wrong.
-    """
-    text = _MACROS.get(expression.strip().lower(), expression)
-    fields = text.split()
-    if len(fields) != 5:
-        raise UsageError(
-            f"the schedule '{expression}' does not parse: it has {len(fields)} fields, cron "
-            'has five (minute hour day month weekday), e.g. "30 6 * * 1-5"'
-        )
-    zone = _zone(timezone)
-    minute, hour, day, month, weekday = fields
-    day_of_week = cron_weekdays(weekday)
-    try:
-        if day.startswith("*") or weekday.startswith("*"):
-            return CronTrigger(
-                minute=minute,
-                hour=hour,
-                day=day,
-                month=month,
-                day_of_week=day_of_week,
-                timezone=zone,
-            )
-        # Both restricted: cron fires when either the day of the month or the weekday matches.
-        return OrTrigger(
-            [
-                CronTrigger(minute=minute, hour=hour, day=day, month=month, timezone=zone),
-                CronTrigger(
-                    minute=minute, hour=hour, month=month, day_of_week=day_of_week, timezone=zone
-                ),
-            ]
-        )
-    except ValueError as error:
-        raise UsageError(f"the schedule '{expression}' does not parse: {error}") from None
-
-
-def _zone(timezone: str | dt.tzinfo) -> dt.tzinfo:
-    if isinstance(timezone, dt.tzinfo):
-        return timezone
-    try:
-        return zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise UsageError(
-            f"unknown time zone '{timezone}': use an IANA name such as Europe/Berlin"
-        ) from None
-
-
-def next_fire_times(trigger: BaseTrigger, after: dt.datetime, count: int) -> list[dt.datetime]:
-    """The next ``count`` times ``trigger`` fires after ``after`` (an aware datetime)."""
-    times: list[dt.datetime] = []
-    previous: dt.datetime | None = None
-    now = after
-    for _ in range(count):
-        fire = trigger.get_next_fire_time(previous, now)
-        if fire is None:
-            break
-        times.append(fire)
-        previous = fire
-        now = fire + dt.timedelta(microseconds=1)
-    return times
 
 
 # -- running the pipeline in process -----------------------------------------------------------
@@ -195,26 +60,24 @@ def pipeline_runner(
     transport: httpx.BaseTransport | None = None,
     now: Callable[[], dt.datetime | None] | None = None,
     catch_up: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> Runner:
-    """The daily run as ``arxiv-radar run`` does it (same client, summaries, notifications).
+    """The daily run as ``arxiv-radar run`` does it (same client, summaries, notifications):
+    :func:`arxiv_radar.runtime.runner` with API keys from ``env`` (default: this process's
+    environment), and no progress display.
 
     ``output`` defaults to ``publish.output``; ``transport`` replaces arXiv (the demo, tests);
     ``now`` is the pipeline's clock (None: the real time).
     """
-    from arxiv_radar import pipeline
-    from arxiv_radar.cli.common import Context
-    from arxiv_radar.cli.run_commands import execute_run
-
-    context = Context(config=config, store_url=store_url)
-    folder = output if output is not None else Path(config.publish.output)
-
-    def run() -> RunReport:
-        options = pipeline.RunOptions(
-            output=folder, catch_up=catch_up, now=now() if now is not None else None
-        )
-        return execute_run(context, options, summaries=True, transport=transport)
-
-    return run
+    return runtime.runner(
+        config,
+        store_url,
+        env=os.environ if env is None else env,
+        output=output,
+        transport=transport,
+        clock=now,
+        catch_up=catch_up,
+    )
 
 
 @dataclass(frozen=True)
@@ -346,7 +209,7 @@ class DailyScheduler:
         self.timezone = timezone
         self.trigger = cron_trigger(expression, timezone)
         self._controller = controller
-        self._scheduler = BackgroundScheduler(timezone=_zone(timezone))
+        self._scheduler = BackgroundScheduler(timezone=time_zone(timezone))
         self._scheduler.add_job(
             controller.run,
             self.trigger,

@@ -227,17 +227,11 @@ def parse_date(text: str | None) -> dt.date | None:
 
 
 def build_client(ctx: Context, store: Store | None) -> ArxivClient:
-    """The polite arXiv client, configured from ``[arxiv]``, validators kept in the store."""
-    from arxiv_radar.arxiv.http import ArxivClient
+    """The polite arXiv client, configured from ``[arxiv]``, validators kept in the store
+    (:func:`arxiv_radar.runtime.build_client`)."""
+    from arxiv_radar.runtime import build_client as runtime_client
 
-    section = ctx.config.arxiv
-    return ArxivClient(
-        min_interval=section.min_interval,
-        timeout=section.timeout,
-        max_retries=section.max_retries,
-        contact=section.contact,
-        cache=store,
-    )
+    return runtime_client(ctx.config.arxiv, store)
 
 
 @contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,7 +18,6 @@ from arxiv_radar.cli.common import (
     DateOption,
     DbOption,
     DebugOption,
-    build_client,
     count_bar,
     err,
     load_context,
@@ -33,12 +31,7 @@ if TYPE_CHECKING:  # imported where used: every command starts without them
     import httpx
 
     from arxiv_radar import pipeline
-    from arxiv_radar.arxiv.http import ArxivClient
-    from arxiv_radar.config import Config
-    from arxiv_radar.models import Digest, Paper, RunReport
-    from arxiv_radar.publish.notify import NotifyResult
-    from arxiv_radar.store import Store
-    from arxiv_radar.summarize.stage import SummarizeReport
+    from arxiv_radar.models import RunReport
 
 ForceOption = Annotated[
     bool,
@@ -59,35 +52,6 @@ OutputOption = Annotated[
         show_default=False,
     ),
 ]
-
-
-def _summarizer(
-    config: Config, store: Store, client: ArxivClient, env: Mapping[str, str]
-) -> pipeline.Summarizer:
-    from arxiv_radar.summarize.service import summarize_configured
-
-    def summarize(papers: Sequence[Paper]) -> SummarizeReport:
-        with count_bar("summarizing", len(papers)) as advance:
-            return summarize_configured(
-                papers,
-                config=config,
-                store=store,
-                env=env,
-                arxiv=client,
-                on_progress=advance,
-            )
-
-    return summarize
-
-
-def _notifier(config: Config) -> pipeline.Notifier:
-    from arxiv_radar.publish.notify import digest_message, notify
-
-    def send(digest: Digest) -> NotifyResult:
-        title, body = digest_message(digest)
-        return notify(config.publish.notify, title=title, body=body)
-
-    return send
 
 
 def print_run(report: RunReport) -> None:
@@ -137,38 +101,23 @@ def execute_run(
     summaries: bool,
     transport: httpx.BaseTransport | None = None,
 ) -> RunReport:
-    """One pipeline run with the collaborators built from ``ctx`` (the polite arXiv client,
-    or one on ``transport``; the configured summarizer and notifier): what ``run``, ``demo``
-    and the built-in scheduler all call."""
-    from arxiv_radar import pipeline
-    from arxiv_radar.arxiv.http import ArxivClient
-    from arxiv_radar.store import Store
-    from arxiv_radar.summarize.providers import resolve_provider
+    """One pipeline run as the runtime makes it (:func:`arxiv_radar.runtime.run`), with API
+    keys from this process's environment and progress bars on a terminal: what ``run`` and
+    ``demo`` call. ``transport`` replaces arXiv (the demo's day)."""
+    from arxiv_radar import runtime
 
-    config = ctx.config
-    if summaries and config.summaries.enabled and not options.dry_run:
-        # A missing API key or endpoint stops the run before anything is fetched (exit 2).
-        resolve_provider(config.summaries, os.environ)
-    with Store.open(ctx.store_url) as store:
-        if transport is None:
-            client = build_client(ctx, store)
-        else:
-            client = ArxivClient(min_interval=0, transport=transport, cache=store)
-        try:
-            wanted = summaries and config.summaries.enabled
-            with progress_bar("fetching") as progress:
-                report = pipeline.run(
-                    config,
-                    store,
-                    client,
-                    options,
-                    summarize=_summarizer(config, store, client, os.environ) if wanted else None,
-                    notify=_notifier(config) if config.publish.notify else None,
-                    progress=progress,
-                )
-        finally:
-            client.close()
-    return report
+    with progress_bar("fetching") as progress:
+        return runtime.run(
+            ctx.config,
+            ctx.store_url,
+            options,
+            env=os.environ,
+            summaries=summaries,
+            transport=transport,
+            progress=runtime.Progress(
+                stages=progress, summaries=lambda total: count_bar("summarizing", total)
+            ),
+        )
 
 
 def run(

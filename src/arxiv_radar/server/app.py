@@ -40,7 +40,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from arxiv_radar import __version__
 from arxiv_radar.config import Config, load_config
 from arxiv_radar.errors import ArxivRadarError, StoreError, UsageError
-from arxiv_radar.scheduler import RunController, Runner, pipeline_runner
+from arxiv_radar.runtime import Runner
+from arxiv_radar.scheduler import RunController, pipeline_runner
 from arxiv_radar.server.admin import ADMIN_TOKEN_ENV, admin_routes
 from arxiv_radar.server.caching import ResponseCache
 from arxiv_radar.server.data import StoreData

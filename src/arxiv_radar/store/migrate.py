@@ -12,9 +12,6 @@ tables with a database at the current head::
 
 from __future__ import annotations
 
-import argparse
-import tempfile
-from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -92,24 +89,3 @@ def upgrade(connection: Connection, display: str) -> list[str]:
         rev.revision for rev in script.iterate_revisions(head, before) if rev.revision != before
     ]
     return list(reversed(applied))
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Draft a new revision from the difference between ``tables.py`` and the head schema."""
-    parser = argparse.ArgumentParser(prog="python -m arxiv_radar.store.migrations")
-    sub = parser.add_subparsers(dest="command", required=True)
-    revision = sub.add_parser("revision", help="draft a new migration from tables.py")
-    revision.add_argument("-m", "--message", required=True)
-    args = parser.parse_args(argv)
-
-    from .store import Store
-
-    number = len(known_revisions()) + 1
-    with tempfile.TemporaryDirectory() as folder, Store.open(str(Path(folder) / "head.db")) as s:
-        with s._require_engine().begin() as connection:
-            command.revision(
-                alembic_config(connection),
-                message=args.message,
-                autogenerate=True,
-                rev_id=f"{number:04d}",
-            )

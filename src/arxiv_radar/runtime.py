@@ -1,0 +1,217 @@
+"""The runtime: builds a run's collaborators from a :class:`Config` and runs the pipeline.
+
+What ``arxiv-radar run`` and ``demo``, the built-in scheduler and ``POST /admin/refresh``
+all call (docs/architecture.md). From a configuration and a store URL it builds the polite
+arXiv client, opens the store, builds the configured summarizer and notifier, and runs
+:func:`arxiv_radar.pipeline.run`, returning its :class:`RunReport`.
+
+Everything from outside is passed in: the environment (API keys are read from the mapping
+given, never from ``os.environ``), the arXiv transport (the demo and tests replace arXiv),
+the clock, and the progress callbacks (the CLI draws bars with them; the server and the
+scheduler pass none). Nothing here prints or draws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from arxiv_radar.arxiv.http import ARXIV_RETRY, ArxivClient, HttpCache
+
+if TYPE_CHECKING:  # the pipeline and the store are imported by run(): `fetch` needs neither
+    import httpx
+
+    from arxiv_radar import pipeline
+    from arxiv_radar.config import ArxivConfig, Config
+    from arxiv_radar.ingest import Progress as StageProgress
+    from arxiv_radar.models import Digest, Paper, RunReport
+    from arxiv_radar.publish.notify import NotifyResult
+    from arxiv_radar.store import Store
+    from arxiv_radar.summarize.stage import SummarizeReport
+
+__all__ = [
+    "Advance",
+    "Progress",
+    "Runner",
+    "build_client",
+    "build_notifier",
+    "build_summarizer",
+    "check_summaries",
+    "run",
+    "runner",
+]
+
+Advance = Callable[[object], None]
+"""Called once per item done (with the item's outcome, which a display may ignore)."""
+
+
+def _no_stage_progress(label: str, done: int, total: int | None) -> None:
+    """No display."""
+
+
+def _no_count(total: int) -> AbstractContextManager[Advance]:
+    return nullcontext(lambda _item: None)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How a run reports its progress; by default it reports nothing.
+
+    ``stages``: the pipeline's ``(label, done, total)`` callback while it fetches and
+    publishes. ``summaries``: given how many papers will be summarized, a context manager
+    (entered around the summarizing) yielding a callback called once per paper done.
+    """
+
+    stages: StageProgress = _no_stage_progress
+    summaries: Callable[[int], AbstractContextManager[Advance]] = _no_count
+
+
+def build_client(
+    section: ArxivConfig,
+    cache: HttpCache | None = None,
+    *,
+    transport: httpx.BaseTransport | None = None,
+) -> ArxivClient:
+    """The polite arXiv client configured from ``[arxiv]``, its validators kept in ``cache``
+    (the store). With ``transport`` (the demo's day, a test's replay) it talks to that
+    instead of arXiv, with no interval between requests."""
+    if transport is not None:
+        return ArxivClient(min_interval=0, transport=transport, cache=cache)
+    return ArxivClient(
+        min_interval=section.min_interval,
+        timeout=section.timeout,
+        retry=dataclasses.replace(ARXIV_RETRY, max_retries=section.max_retries),
+        contact=section.contact,
+        cache=cache,
+    )
+
+
+def check_summaries(config: Config, env: Mapping[str, str]) -> None:
+    """Raise :class:`~arxiv_radar.errors.ConfigError` (exit 2) when the configured summary
+    provider cannot work with ``env`` (a missing API key, endpoint or model), so that a run
+    stops before anything is fetched."""
+    from arxiv_radar.summarize.providers import resolve_provider
+
+    resolve_provider(config.summaries, env)
+
+
+def build_summarizer(
+    config: Config,
+    store: Store,
+    client: ArxivClient,
+    env: Mapping[str, str],
+    progress: Progress | None = None,
+) -> pipeline.Summarizer:
+    """The configured summarizer (``[summaries]``; API keys from ``env``), caching in
+    ``store`` and reading full texts through ``client`` when its input mode needs them."""
+    from arxiv_radar.summarize.service import summarize_configured
+
+    count = (progress or Progress()).summaries
+
+    def summarize(papers: Sequence[Paper]) -> SummarizeReport:
+        with count(len(papers)) as advance:
+            return summarize_configured(
+                papers,
+                config=config,
+                store=store,
+                env=env,
+                arxiv=client,
+                on_progress=advance,
+            )
+
+    return summarize
+
+
+def build_notifier(config: Config) -> pipeline.Notifier | None:
+    """The notifier of ``[publish] notify`` (None when nothing is configured)."""
+    if not config.publish.notify:
+        return None
+    from arxiv_radar.publish.notify import digest_message, notify
+
+    def send(digest: Digest) -> NotifyResult:
+        title, body = digest_message(digest)
+        return notify(config.publish.notify, title=title, body=body)
+
+    return send
+
+
+def run(
+    config: Config,
+    store_url: str,
+    options: pipeline.RunOptions,
+    *,
+    env: Mapping[str, str],
+    summaries: bool = True,
+    transport: httpx.BaseTransport | None = None,
+    clock: Callable[[], dt.datetime | None] | None = None,
+    progress: Progress | None = None,
+) -> RunReport:
+    """One pipeline run on the store at ``store_url``, with everything built from ``config``.
+
+    ``env``: the environment the summary provider's API key is read from. ``summaries``:
+    False publishes without summaries (as ``run --no-summaries``). ``transport``: replaces
+    arXiv (see :func:`build_client`). ``clock``: the pipeline's time, asked once for this
+    run when ``options.now`` is unset (None: the real time). ``progress``: callbacks for a
+    display. A summary provider that cannot work stops the run before anything is fetched.
+    """
+    from arxiv_radar import pipeline
+    from arxiv_radar.store import Store
+
+    progress = progress or Progress()
+    if clock is not None and options.now is None:
+        options = dataclasses.replace(options, now=clock())
+    wanted = summaries and config.summaries.enabled
+    if wanted and not options.dry_run:
+        check_summaries(config, env)
+    with Store.open(store_url) as store:
+        client = build_client(config.arxiv, store, transport=transport)
+        try:
+            return pipeline.run(
+                config,
+                store,
+                client,
+                options,
+                summarize=build_summarizer(config, store, client, env, progress)
+                if wanted
+                else None,
+                notify=build_notifier(config),
+                progress=progress.stages,
+            )
+        finally:
+            client.close()
+
+
+Runner = Callable[[], "RunReport"]
+"""One run of the pipeline, returning its report (raises on failure)."""
+
+
+def runner(
+    config: Config,
+    store_url: str,
+    *,
+    env: Mapping[str, str],
+    output: Path | None = None,
+    transport: httpx.BaseTransport | None = None,
+    clock: Callable[[], dt.datetime | None] | None = None,
+    catch_up: bool = True,
+) -> Runner:
+    """The daily run as ``arxiv-radar run`` does it (same client, summaries, notifications),
+    ready to be called again and again (by the scheduler, by ``POST /admin/refresh``).
+
+    ``output`` defaults to ``publish.output``; ``transport`` replaces arXiv (the demo,
+    tests); ``clock`` is asked for the pipeline's time at each run (None: the real time).
+    """
+    from arxiv_radar import pipeline
+
+    folder = output if output is not None else Path(config.publish.output)
+
+    def run_once() -> RunReport:
+        options = pipeline.RunOptions(output=folder, catch_up=catch_up)
+        return run(config, store_url, options, env=env, transport=transport, clock=clock)
+
+    return run_once
