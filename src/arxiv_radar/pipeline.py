@@ -179,7 +179,7 @@ def run(
                 errors=report.errors,
             )
             if report.status != "failed" and report.announced_on is not None:
-                _mark_published(store, report)
+                _mark_published(store, report, options.output)
     return report
 
 
@@ -201,11 +201,17 @@ def _close_interrupted_runs(store: Store) -> int:
     return len(stale)
 
 
-def _mark_published(store: Store, report: RunReport) -> None:
-    """Remember the announcement date this run published (``run_dates("publish")``)."""
-    if report.status == "ok":
-        published = store.start_run("publish", report.announced_on)
-        store.finish_run(published, "ok", counts={"papers": report.papers_shown})
+def _mark_published(store: Store, report: RunReport, output: Path) -> None:
+    """Record the publication this run made (``store.published_days()`` then has its day)."""
+    if report.status == "ok" and report.announced_on is not None:
+        store.record_publication(
+            report.announced_on,
+            report.profile,
+            output=str(output),
+            output_resolved=str(output.resolve()),
+            papers=report.papers_shown,
+            files=[Path(os.path.relpath(name, output)).as_posix() for name in report.outputs],
+        )
 
 
 def _run_stages(
@@ -355,7 +361,7 @@ def _run_stages(
         report.outputs = [str(path) for path in rendered] + [str(p) for p, _ in site_files.files]
         stage.counts = {"files": len(report.outputs)}
 
-    already = day in store.run_dates("publish")
+    already = day in store.published_days()  # once per announcement day, whatever the profile
     with timer.stage("notify") as stage:
         if notify is None or not config.publish.notify or already:
             stage.status = "skipped"

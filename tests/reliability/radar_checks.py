@@ -152,6 +152,7 @@ class StoreState:
     announced: dict[str, int]  # announcement date -> announcements (all feeds)
     summaries_ok: set[str]  # arxiv ids with a usable stored summary
     runs: list[tuple[str, str]]  # (kind, status), oldest first
+    published: list[str]  # the announcement date of each publication, oldest first
 
 
 def check_store(db: str, *, settled: bool = True) -> StoreState:
@@ -208,12 +209,16 @@ def check_store(db: str, *, settled: bool = True) -> StoreState:
                 (row[0], row[1])
                 for row in conn.execute(text("SELECT kind, status FROM runs ORDER BY id"))
             ]
+            published = [
+                str(row[0])[:10]
+                for row in conn.execute(text("SELECT announced_on FROM publications ORDER BY id"))
+            ]
             papers = scalar("SELECT COUNT(*) FROM papers")
     finally:
         engine.dispose()
     if settled:
         assert all(status != "running" for _, status in runs), runs
-    return StoreState(papers, announced, summaries_ok, runs)
+    return StoreState(papers, announced, summaries_ok, runs, published)
 
 
 # -- the command line in a subprocess ------------------------------------------------------

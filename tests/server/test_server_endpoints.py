@@ -308,12 +308,14 @@ async def test_malformed_ids_are_404(serve: Serve, text: str) -> None:
     assert response.status_code == 404 and "not an arXiv id" in response.json()["detail"]
 
 
-async def test_api_runs(serve: Serve) -> None:
+async def test_api_runs(serve: Serve, db: Path) -> None:
+    with Store.open(str(db)) as store:  # a later fetch, listed first
+        store.finish_run(store.start_run("fetch", dt.date(2026, 4, 27)), "ok", {"papers": 12})
     client = serve()
     response = await client.get("/api/runs")
     assert response.headers["cache-control"] == "no-store"
     runs = response.json()["runs"]
-    assert [(r["kind"], r["status"]) for r in runs] == [("publish", "ok"), ("run", "ok")]
+    assert [(r["kind"], r["status"]) for r in runs] == [("fetch", "ok"), ("run", "ok")]
     assert runs[1]["counts"] == {
         "papers_announced": len(RECORDS),
         "papers_shown": len(SHOWN),
@@ -331,7 +333,7 @@ async def test_health(serve: Serve, db: Path) -> None:
     ok = (await serve(clock=lambda: finished + dt.timedelta(hours=2)).get("/health")).json()
     assert ok["status"] == "ok" and ok["store"] == "ok"
     assert ok["latest_announcement"] == "2026-04-27" and ok["last_run_age_seconds"] == 7200
-    assert ok["last_successful_run"]["kind"] == "publish" and ok["read_only"] is False
+    assert ok["last_successful_run"]["kind"] == "run" and ok["read_only"] is False
     later = serve(clock=lambda: finished + dt.timedelta(days=5))
     assert (await later.get("/health")).json()["status"] == "stale"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from pathlib import Path
 
@@ -12,12 +13,12 @@ from sqlalchemy import inspect, text
 
 from arxiv_radar.errors import StoreError
 from arxiv_radar.store import Store
-from arxiv_radar.store.connect import mask_url_text, resolve
+from arxiv_radar.store.connect import build_engine, mask_url_text, resolve
 from arxiv_radar.store.tables import metadata
 
 from store_helpers import make_entry
 
-TABLES = {"papers", "announcements", "http_cache", "runs", "alembic_version"}
+TABLES = {"papers", "announcements", "http_cache", "runs", "publications", "alembic_version"}
 
 
 def table_names(store: Store) -> set[str]:
@@ -28,8 +29,8 @@ def table_names(store: Store) -> set[str]:
 
 def test_open_empty_database_runs_every_migration(db_url: str) -> None:
     with Store.open(db_url) as store:
-        assert store.applied_migrations == ("0001", "0002", "0003", "0004")
-        assert store.schema_revision() == Store.head_revision() == "0004"
+        assert store.applied_migrations == ("0001", "0002", "0003", "0004", "0005")
+        assert store.schema_revision() == Store.head_revision() == "0005"
         assert table_names(store) >= TABLES
         assert store.count_papers() == 0
 
@@ -168,8 +169,37 @@ def test_closed_store_refuses_work(tmp_path: Path) -> None:
         store.ping()
 
 
-def test_ping(store: Store) -> None:
-    store.ping()
+def test_ping(tmp_path: Path) -> None:
+    """ping answers while the database does, and raises StoreError (exit 4) once it cannot."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / "radar.db"
+    store = Store.open(str(path))
+    try:
+        store.ping()
+        assert store._engine is not None
+        store._engine.dispose()  # no pooled connection left: the next ping connects anew
+        shutil.rmtree(folder)
+        with pytest.raises(StoreError, match="cannot open the SQLite database") as caught:
+            store.ping()
+        assert str(path) in str(caught.value)
+        assert caught.value.exit_code == 4
+    finally:
+        store.close()
+
+
+def test_ping_reaches_the_server(db_url: str) -> None:
+    """A ping goes to the database server itself: one at a port where none listens fails."""
+    with Store.open(db_url) as store:
+        store.ping()
+    target = resolve(f"postgresql://radar:pw@127.0.0.1:{unused_port()}/radar")
+    nowhere = Store(build_engine(target), target)
+    try:
+        with pytest.raises(StoreError, match="server is running") as caught:
+            nowhere.ping()
+        assert caught.value.exit_code == 4
+    finally:
+        nowhere.close()
 
 
 def test_a_store_from_before_scores_is_upgraded_with_its_data(db_url: str) -> None:
@@ -187,6 +217,6 @@ def test_a_store_from_before_scores_is_upgraded_with_its_data(db_url: str) -> No
         assert old.schema_revision() == "0001"
         assert "scores" not in table_names(old)
     with Store.open(db_url) as store:
-        assert store.applied_migrations == ("0002", "0003", "0004")
+        assert store.applied_migrations == ("0002", "0003", "0004", "0005")
         assert "scores" in table_names(store)
         assert store.count_papers() == 1

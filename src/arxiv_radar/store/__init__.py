@@ -5,7 +5,8 @@
 store; see docs/store.md for the tables and the upsert rules.
 """
 
+from .publications import Publication
 from .scores import StoredScore
 from .store import RunRecord, Store
 
-__all__ = ["RunRecord", "Store", "StoredScore"]
+__all__ = ["Publication", "RunRecord", "Store", "StoredScore"]

@@ -27,6 +27,7 @@ from ..models import (
     SummaryKey,
 )
 from . import migrate
+from . import publications as publication_rows
 from . import scores as score_rows
 from . import summaries as summary_rows
 from .connect import WRITE_OPTION, Target, build_engine, connect_error, describe, resolve
@@ -39,6 +40,7 @@ from .papers import (
     upsert_announcements,
     upsert_papers,
 )
+from .publications import Publication
 from .scores import StoredScore
 from .tables import RUN_STATUSES, announcements, http_cache, listings, runs
 from .tables import papers as papers_table
@@ -66,7 +68,7 @@ def _now() -> dt.datetime:
 
 
 class Store:
-    """Papers, announcements, HTTP validators and runs, in SQLite or PostgreSQL.
+    """Papers, announcements, HTTP validators, runs and publications, in SQLite or PostgreSQL.
 
     Open one with ``Store.open(path_or_url)`` and close it (or use it as a context manager).
     Every method is one transaction; every database failure is raised as ``StoreError``.
@@ -421,6 +423,45 @@ class Store:
         """Each paper's newest usable summary (ok or incomplete), for publishing."""
         with self._transaction("reading summaries") as conn:
             return summary_rows.latest_for(conn, arxiv_ids)
+
+    # -- publications -------------------------------------------------------------------------
+
+    def record_publication(
+        self,
+        announced_on: dt.date,
+        profile: str,
+        *,
+        output: str,
+        output_resolved: str,
+        papers: int,
+        files: Sequence[str],
+    ) -> Publication:
+        """Remember that ``profile``'s digest of ``announced_on`` was published now into
+        ``output`` (as given; ``output_resolved``: its absolute path), showing ``papers``
+        papers, with ``files`` written (relative to the folder)."""
+        with self._transaction("recording a publication", write=True) as conn:
+            return publication_rows.record(
+                conn,
+                announced_on=announced_on,
+                profile=profile,
+                output=output,
+                output_resolved=output_resolved,
+                papers=papers,
+                files=files,
+                published_at=_now(),
+            )
+
+    def publications(self, profile: str | None = None, limit: int | None = 20) -> list[Publication]:
+        """The latest publications, newest first: of ``profile`` (with those whose profile
+        was never recorded) or of every profile; ``limit=None`` for all."""
+        with self._transaction("reading publications") as conn:
+            return publication_rows.load(conn, profile, limit)
+
+    def published_days(self, profile: str | None = None) -> set[dt.date]:
+        """The announcement days published (for ``profile``, with the publications whose
+        profile was never recorded; None: for any profile)."""
+        with self._transaction("reading publications") as conn:
+            return publication_rows.days(conn, profile)
 
     # -- runs ---------------------------------------------------------------------------------
 

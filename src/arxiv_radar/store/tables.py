@@ -179,6 +179,21 @@ runs = Table(
     Column("announced_on", Date),
 )
 
+publications = Table(
+    "publications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("announced_on", Date, nullable=False),
+    Column("profile", Text()),
+    Column("output", Text()),
+    Column("output_resolved", Text()),
+    Column("papers", Integer, nullable=False),
+    Column("files", json_type()),
+    Column("published_at", UTCDateTime, nullable=False),
+    CheckConstraint("papers >= 0", name="papers_not_negative"),
+    Index(None, "announced_on"),
+)
+
 scores = Table(
     "scores",
     metadata,
