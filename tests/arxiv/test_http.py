@@ -1,4 +1,9 @@
-"""The polite client, against a real local HTTP server: spacing, retries, errors, headers."""
+"""The polite client, against a real local HTTP server: spacing, retries, errors, headers.
+
+Spacing and retry waits are checked on a :class:`FakeTime` given to the client and its
+:class:`RateGate` as their clock and sleep: the tests assert the waits the client asks for,
+never how long the machine took.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from arxiv_radar import __version__
@@ -16,9 +22,9 @@ from arxiv_radar.arxiv.http import (
     RateGate,
     default_user_agent,
     is_arxiv_host,
-    parse_retry_after,
 )
 from arxiv_radar.errors import ArxivHTTPError
+from arxiv_radar.net import parse_retry_after
 
 from replay_server import DictCache, RecordedRequest, ReplayServer, Reply
 
@@ -35,51 +41,144 @@ def gaps(times: list[float]) -> list[float]:
     return [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
 
 
+class FakeTime:
+    """A clock that moves only when slept on or advanced: every wait is recorded, none is
+    waited. Thread-safe, so that clients in several threads can share it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def clock(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        """Time spent between requests (the caller's own work)."""
+        with self._lock:
+            self.now += seconds
+
+    def gate(self) -> RateGate:
+        return RateGate(clock=self.clock, sleep=self.sleep)
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+class CountingTransport(httpx.HTTPTransport):
+    """The real network transport, counting the requests in flight through it at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            response = super().handle_request(request)
+            response.read()
+            return response
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+
 # -- (a, b, c) spacing ---
 
 
 def test_requests_are_spaced_by_the_interval(
-    replay: ReplayServer, client_factory: ClientFactory
+    replay: ReplayServer, client_factory: ClientFactory, fake_time: FakeTime
 ) -> None:
     replay.add("/ok", OK)
-    client = client_factory(min_interval=0.3)
+    client = client_factory(min_interval=3.0, gate=fake_time.gate(), sleep=fake_time.sleep)
     for _ in range(5):
         assert client.get(replay.url("/ok")).text == "ok"
     assert len(replay.requests) == 5
-    assert all(gap >= 0.3 for gap in gaps(arrivals(replay))), gaps(arrivals(replay))
     assert client.requests_sent == 5
+    assert fake_time.sleeps == [3.0] * 4  # none before the first request
+    # The interval runs from the end of the previous request: time spent since counts.
+    fake_time.advance(1.0)
+    client.get(replay.url("/ok"))
+    fake_time.advance(5.0)
+    client.get(replay.url("/ok"))
+    assert fake_time.sleeps == [3.0] * 4 + [2.0]
+
+
+def test_arxiv_hosts_are_asked_3_seconds_apart_whatever_the_interval(
+    fake_time: FakeTime,
+) -> None:
+    # arxiv.org cannot be asked offline: httpx's MockTransport answers in its place.
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(200, text="ok")
+
+    with ArxivClient(
+        min_interval=1.0,
+        transport=httpx.MockTransport(answer),
+        gate=fake_time.gate(),
+        sleep=fake_time.sleep,
+    ) as client:
+        client.get("https://export.arxiv.org/api/query")
+        client.get("https://rss.arxiv.org/rss/cs.AI")
+        client.get("https://example.org/not-arxiv")
+    assert len(asked) == 3
+    assert fake_time.sleeps == [3.0, 1.0]  # another host: the client's own interval
 
 
 def test_clients_sharing_a_gate_share_the_spacing(
-    replay: ReplayServer, client_factory: ClientFactory
+    replay: ReplayServer, client_factory: ClientFactory, fake_time: FakeTime
 ) -> None:
     replay.add("/ok", OK)
-    gate = RateGate()
-    first = client_factory(min_interval=0.3, gate=gate)
-    second = client_factory(min_interval=0.3, gate=gate)
+    gate = fake_time.gate()
+    first = client_factory(min_interval=3.0, gate=gate, sleep=fake_time.sleep)
+    second = client_factory(min_interval=3.0, gate=gate, sleep=fake_time.sleep)
     for _ in range(2):
         first.get(replay.url("/ok"))
         second.get(replay.url("/ok"))
     assert len(replay.requests) == 4
-    assert min(gaps(arrivals(replay))) >= 0.3
+    assert fake_time.sleeps == [3.0] * 3
 
 
 def test_clients_with_their_own_gates_do_not_wait_for_each_other(
-    replay: ReplayServer, client_factory: ClientFactory
+    replay: ReplayServer, client_factory: ClientFactory, fake_time: FakeTime
 ) -> None:
     # The control for the test above: the spacing really comes from the shared gate.
     replay.add("/ok", OK)
-    client_factory(min_interval=0.3).get(replay.url("/ok"))
-    client_factory(min_interval=0.3).get(replay.url("/ok"))
-    assert gaps(arrivals(replay))[0] < 0.3
+    first = client_factory(min_interval=3.0, gate=fake_time.gate(), sleep=fake_time.sleep)
+    second = client_factory(min_interval=3.0, gate=fake_time.gate(), sleep=fake_time.sleep)
+    first.get(replay.url("/ok"))
+    second.get(replay.url("/ok"))
+    assert fake_time.sleeps == []
+    first.get(replay.url("/ok"))  # its own gate still spaces its own requests
+    assert fake_time.sleeps == [3.0]
+    assert len(replay.requests) == 3
 
 
 def test_threads_on_two_clients_never_overlap_or_crowd(
-    replay: ReplayServer, client_factory: ClientFactory
+    replay: ReplayServer, client_factory: ClientFactory, fake_time: FakeTime
 ) -> None:
+    # Each reply takes 0.05 s of real time: without the gate's lock the threads would overlap.
     replay.add("/ok", Reply(body=b"ok", delay=0.05))
-    gate = RateGate()
-    clients = [client_factory(min_interval=0.2, gate=gate) for _ in range(2)]
+    gate = fake_time.gate()
+    transport = CountingTransport()
+    clients = [
+        client_factory(min_interval=2.0, gate=gate, sleep=fake_time.sleep, transport=transport)
+        for _ in range(2)
+    ]
     errors: list[BaseException] = []
 
     def work(client: ArxivClient) -> None:
@@ -96,8 +195,8 @@ def test_threads_on_two_clients_never_overlap_or_crowd(
         thread.join(timeout=30)
     assert not errors
     assert len(replay.requests) == 6
-    # Each gap covers the previous reply's 0.05 s delay plus the 0.2 s interval.
-    assert min(gaps(arrivals(replay))) >= 0.25
+    assert transport.most_in_flight == 1
+    assert fake_time.sleeps == [2.0] * 5  # every request but the first waited its turn
 
 
 def test_default_clients_share_the_process_gate(replay: ReplayServer) -> None:
@@ -146,27 +245,42 @@ def test_negative_interval_is_refused() -> None:
 
 
 def test_429_with_retry_after_is_retried_after_waiting(
-    replay: ReplayServer, client_factory: ClientFactory
+    replay: ReplayServer, client_factory: ClientFactory, fake_time: FakeTime
 ) -> None:
-    replay.add("/busy", Reply(429, b"slow down", headers={"Retry-After": "1"}), OK)
-    client = client_factory()
+    replay.add("/busy", Reply(429, b"slow down", headers={"Retry-After": "7"}), OK)
+    client = client_factory(gate=fake_time.gate(), sleep=fake_time.sleep)
     response = client.get(replay.url("/busy"))
     assert response.status_code == 200 and response.text == "ok"
     assert len(replay.requests) == 2
-    assert gaps(arrivals(replay))[0] >= 1.0
+    # Retry-After is waited exactly; it covers the interval, so the gate adds nothing.
+    assert fake_time.sleeps == [7.0]
     assert client.retries == 1
 
 
 def test_503_with_retry_after_twice_then_success(
-    replay: ReplayServer, client_factory: ClientFactory
+    replay: ReplayServer, client_factory: ClientFactory, fake_time: FakeTime
 ) -> None:
     busy = Reply(503, b"Retry after 1 second", headers={"Retry-After": "1"})
     replay.add("/oai", busy, busy, OK)
-    client = client_factory()
+    client = client_factory(min_interval=3.0, gate=fake_time.gate(), sleep=fake_time.sleep)
     assert client.get(replay.url("/oai")).text == "ok"
     assert len(replay.requests) == 3
-    assert all(gap >= 1.0 for gap in gaps(arrivals(replay)))
+    # Each retry waits the 1 s asked for, then the rest of the 3 s interval.
+    assert fake_time.sleeps == [1.0, 2.0, 1.0, 2.0]
     assert client.retries == 2
+
+
+def test_backoff_doubles_up_to_its_cap_between_attempts(
+    replay: ReplayServer, client_factory: ClientFactory, fake_time: FakeTime
+) -> None:
+    replay.add("/broken", Reply(500, b"Internal Server Error"))
+    client = client_factory(
+        max_retries=4, base=1.0, cap=5.0, jitter=0.0, gate=fake_time.gate(), sleep=fake_time.sleep
+    )
+    with pytest.raises(ArxivHTTPError):
+        client.get(replay.url("/broken"))
+    assert len(replay.requests) == 5
+    assert fake_time.sleeps == [1.0, 2.0, 4.0, 5.0]
 
 
 def test_server_error_forever_gives_up_with_the_status(
@@ -178,21 +292,20 @@ def test_server_error_forever_gives_up_with_the_status(
         client.get(replay.url("/broken"))
     error = caught.value
     assert error.status == 500
-    assert error.attempts == 3 == client.max_retries + 1
+    assert error.attempts == 3 == client.retry.attempts
     assert error.url == replay.url("/broken")
     assert "HTTP 500" in str(error) and "3 attempts" in str(error)
     assert len(replay.requests) == 3
 
 
 def test_too_long_retry_after_fails_at_once(
-    replay: ReplayServer, client_factory: ClientFactory
+    replay: ReplayServer, client_factory: ClientFactory, fake_time: FakeTime
 ) -> None:
     replay.add("/busy", Reply(429, b"", headers={"Retry-After": "3600"}))
-    client = client_factory(max_retry_after=5)
-    started = time.monotonic()
+    client = client_factory(max_wait=5, gate=fake_time.gate(), sleep=fake_time.sleep)
     with pytest.raises(ArxivHTTPError, match="3600 s") as caught:
         client.get(replay.url("/busy"))
-    assert time.monotonic() - started < 1.0
+    assert fake_time.sleeps == []  # no wait at all, not even the 5 s it would accept
     assert caught.value.status == 429
     assert caught.value.attempts == 1
     assert len(replay.requests) == 1
@@ -205,7 +318,7 @@ def test_too_long_retry_after_reports_the_real_status(
     http_date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(later))
     replay.add("/oai", Reply(503, b"", headers={"Retry-After": http_date}))
     with pytest.raises(ArxivHTTPError) as caught:
-        client_factory(max_retry_after=60).get(replay.url("/oai"))
+        client_factory(max_wait=60).get(replay.url("/oai"))
     assert caught.value.status == 503
     assert len(replay.requests) == 1
 
@@ -363,20 +476,20 @@ def test_validators_after_a_redirect_belong_to_the_url_asked_for(
 
 
 def test_stream_holds_the_connection_until_the_block_ends(
-    replay: ReplayServer, client_factory: ClientFactory
+    replay: ReplayServer, client_factory: ClientFactory, fake_time: FakeTime
 ) -> None:
     body = b"x" * 640
     replay.add("/big", Reply(body=body, drip=0.02))
     replay.add("/ok", OK)
-    client = client_factory(min_interval=0.2)
+    client = client_factory(min_interval=3.0, gate=fake_time.gate(), sleep=fake_time.sleep)
     with client.stream(replay.url("/big")) as response:
         assert response.read() == body
-        time.sleep(0.3)
-        finished = time.monotonic()
+        fake_time.advance(10.0)  # reading and parsing the stream
     client.get(replay.url("/ok"))
     second: RecordedRequest = replay.requests[1]
     assert second.path == "/ok"
-    assert second.started - finished >= 0.2
+    # The interval counts from the end of the block, not from the end of the download.
+    assert fake_time.sleeps == [3.0]
 
 
 # -- (k) Retry-After values ---

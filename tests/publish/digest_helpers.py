@@ -1,9 +1,11 @@
-"""Digests for the renderer tests: the recorded listing day, and one full of hostile text."""
+"""Digests for the renderer tests: the recorded listing day, and one full of hostile text.
+
+``check_golden`` (from ``golden_helpers``) is re-exported for the golden tests here.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 from arxiv_radar.arxiv.rss import parse_listing
@@ -22,6 +24,7 @@ from arxiv_radar.publish.digest import make_digest
 from arxiv_radar.rank import rank_papers
 from arxiv_radar.rank.scoring import candidates_from_listing
 from arxiv_radar.summarize.extractive import extractive_hash, summarize_extractive
+from golden_helpers import check_golden as check_golden  # re-exported for the golden tests
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "arxiv"
 MIXED_RSS = FIXTURES / "synthetic_rss_cs.AI+cs.CL+cs.DC+cs.LG_mixed.xml"
@@ -126,14 +129,3 @@ def xss_digest(config: Config | None = None) -> Digest:
         summaries=summaries,
         generated_at=GENERATED_AT,
     )
-
-
-def check_golden(path: Path, content: str | bytes) -> None:
-    """Compare ``content`` with the golden file ``path``; ``ARXIV_RADAR_UPDATE_GOLDEN=1``
-    rewrites it instead (review the diff before committing it)."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    if os.environ.get("ARXIV_RADAR_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    assert path.is_file(), f"no golden {path.name}: run with ARXIV_RADAR_UPDATE_GOLDEN=1"
-    assert data == path.read_bytes(), f"{path.name} differs (ARXIV_RADAR_UPDATE_GOLDEN=1 to accept)"

@@ -4,8 +4,9 @@ The demo day (34 real records shown as if announced on one day) goes through the
 as ``arxiv-radar demo`` runs them: the records' dates stored, the listing ingested into a
 SQLite store, ranked with the demo's configuration, the top five given extractive summaries,
 and rendered with the demo's notice at a fixed time. Any change to what a reader sees shows
-up here as a diff to review; accept an intended one with
-``ARXIV_RADAR_UPDATE_GOLDEN=1 python -m pytest tests/publish/test_demo_goldens.py``.
+up here as a diff to review: ``ARXIV_RADAR_UPDATE_GOLDEN=1 python -m pytest
+tests/publish/test_demo_goldens.py`` writes the new outputs beside the goldens as ``.new``
+files, and ``python scripts/accept_goldens.py`` shows their diffs and accepts them.
 """
 
 from __future__ import annotations

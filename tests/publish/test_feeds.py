@@ -1,8 +1,8 @@
 """RSS, Atom and JSON Feed output: parsed by feedparser and by a real reader (newsboat).
 
 Golden files in ``golden_feeds/`` hold the feeds of :func:`sample_digest` with a base URL;
-after an intended change, rewrite them with ``ARXIV_RADAR_UPDATE_GOLDEN=1 pytest
-tests/publish/test_feeds.py`` and review the diff.
+after an intended change, ``ARXIV_RADAR_UPDATE_GOLDEN=1 pytest tests/publish/test_feeds.py``
+writes the new output beside each golden as ``.new`` for review (``scripts/accept_goldens.py``).
 
 The newsboat test is skipped when newsboat is not installed (``apt-get install newsboat``),
 except under ``CI=true``, where a missing newsboat is a failure: CI must not pass by skipping.
@@ -50,7 +50,7 @@ from arxiv_radar.publish.feeds import (
     write_feeds,
 )
 
-from digest_helpers import GENERATED_AT, XSS_PAYLOADS, sample_digest, xss_digest
+from digest_helpers import GENERATED_AT, XSS_PAYLOADS, check_golden, sample_digest, xss_digest
 from reader_helpers import newsboat_items, serve_folder
 
 GOLDEN = Path(__file__).parent / "golden_feeds"
@@ -99,13 +99,7 @@ def _html_text(fragment: str) -> str:
 
 @pytest.mark.parametrize("name", ["rss.xml", "atom.xml", "feed.json", "cs.AI.xml"])
 def test_feeds_match_their_golden_files(name: str) -> None:
-    rendered = _renderings(_digest())[name]
-    golden = GOLDEN / name
-    if os.environ.get("ARXIV_RADAR_UPDATE_GOLDEN") == "1":
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_bytes(rendered)
-    assert golden.exists(), f"{golden} is missing: run with ARXIV_RADAR_UPDATE_GOLDEN=1"
-    assert rendered == golden.read_bytes(), f"{name} differs from its golden file"
+    check_golden(GOLDEN / name, _renderings(_digest())[name])
 
 
 def test_the_same_digest_renders_to_the_same_bytes() -> None:

@@ -12,6 +12,8 @@ import pytest
 from arxiv_radar.store import Store
 from arxiv_radar.store.lock import RunLockedError
 
+from store_helpers import make_entry
+
 HOLD_AND_TRY = textwrap.dedent(
     """
     import sys
@@ -63,6 +65,18 @@ def test_a_dead_process_leaves_no_lock(tmp_path: Path) -> None:
     assert other_process_tries(url) == "took it"
 
 
-def test_memory_stores_need_no_lock() -> None:
-    with Store.open(":memory:") as store, store.run_lock(), store.run_lock():
-        pass
+def test_memory_stores_need_no_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A private in-memory database takes no lock: nested and concurrent blocks all run, the
+    store works inside them, and no lock file appears anywhere (not in the working folder)."""
+    monkeypatch.chdir(tmp_path)
+    entered: list[str] = []
+    with Store.open(":memory:") as store, store.run_lock():
+        entered.append("outer")
+        with store.run_lock():  # a file lock would refuse this second holder
+            entered.append("nested")
+            with Store.open(":memory:") as other, other.run_lock():
+                entered.append("another store")
+            store.ingest([make_entry()])
+            assert store.count_papers() == 1
+    assert entered == ["outer", "nested", "another store"]
+    assert list(tmp_path.iterdir()) == []

@@ -4,14 +4,13 @@ shaped like a model's answer; the sentence splitter; TextRank."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arxiv_radar.arxiv.api import parse_feed
+from arxiv_radar.arxiv.atom import parse_feed
 from arxiv_radar.models import Paper
 from arxiv_radar.summarize.extractive import (
     LABELS,
@@ -156,14 +155,6 @@ def test_it_is_deterministic() -> None:
     first = [summarize_extractive(p, language="zh") for p in PAPERS]
     second = [summarize_extractive(p, language="zh") for p in reversed(PAPERS)][::-1]
     assert first == second
-
-
-def test_it_is_fast() -> None:
-    start = time.perf_counter()
-    for p in PAPERS:
-        summarize_extractive(p, language="en")
-    per_abstract = (time.perf_counter() - start) / len(PAPERS)
-    assert per_abstract < 0.005, f"{per_abstract * 1000:.2f} ms per abstract"
 
 
 def test_the_markdown_is_already_safe_and_parses_back() -> None:
