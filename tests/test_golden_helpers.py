@@ -122,14 +122,14 @@ def test_accept_script_shows_the_diff_then_moves_every_new_into_place(golden: Pa
     with pytest.raises(Failed):
         check_golden(other, "<rss/>\n", environ={UPDATE_VARIABLE: "1"})
     root = golden.parent
+    env = {key: value for key, value in os.environ.items() if key != "CI"}
 
-    declined = accept(root)  # no answer given: nothing is accepted
+    declined = accept(root, env=env)  # no answer given: nothing is accepted
     assert declined.returncode == 1
     assert "-line two" in declined.stdout and "+line 2" in declined.stdout
     assert "+<rss/>" in declined.stdout
     assert golden.read_text(encoding="utf-8") == GOLDEN_TEXT
 
-    env = {key: value for key, value in os.environ.items() if key != "CI"}
     accepted = accept(root, "--yes", env=env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert golden.read_text(encoding="utf-8") == "line one\nline 2\n"

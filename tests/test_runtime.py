@@ -8,6 +8,7 @@ import ast
 import contextlib
 import dataclasses
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +36,10 @@ def seeded_store(folder: Path) -> str:
 def test_a_run_reports_through_the_callbacks_and_prints_nothing(
     tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Logging set up by an earlier command in this process (the CLI's, on --debug) would
+    # write to stderr: that is the CLI's choice, not the runtime's, so it is reset here.
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setattr(logging.getLogger(), "level", logging.WARNING)
     # A DashScope key in the process environment: "auto" would call DashScope if the
     # runtime read it. The mapping it is given has none, so the summaries are extractive.
     monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
