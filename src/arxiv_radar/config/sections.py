@@ -1,0 +1,350 @@
+"""The sections of the configuration: one frozen, typed model per table of ``arxiv-radar.toml``.
+
+Each stage receives only its own section (:class:`ArxivConfig`, :class:`ProfileConfig`,
+:class:`SummaryConfig`, :class:`StoreConfig`, :class:`PublishConfig`); :class:`Config` holds
+them all, and :meth:`Config.named_profile` gives a profile with its name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field, PrivateAttr, ValidationInfo, field_validator
+
+from arxiv_radar.arxiv.taxonomy import canonical_category
+from arxiv_radar.config.values import (
+    DEFAULT_KEYWORDS,
+    MODEL_CONFIG,
+    AnnounceTypeName,
+    Author,
+    Category,
+    Condition,
+    Keyword,
+    KeywordRule,
+    NonEmpty,
+    ProfileName,
+    Url,
+    invalid,
+)
+from arxiv_radar.errors import ConfigError, UsageError
+from arxiv_radar.schedule import parse_cron
+
+__all__ = [
+    "DEFAULT_CATEGORIES",
+    "DEFAULT_PRICES",
+    "ArxivConfig",
+    "BudgetConfig",
+    "Config",
+    "NamedProfile",
+    "PriceConfig",
+    "ProfileConfig",
+    "PublishConfig",
+    "StoreConfig",
+    "SummaryConfig",
+]
+
+DEFAULT_CATEGORIES: tuple[str, ...] = ("cs.AI", "cs.CL", "cs.DC", "cs.LG")
+_ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_EMAIL = re.compile(r"^[^@\s<>()]+@[^@\s<>()]+\.[^@\s<>()]+$")
+
+
+def _is_arxiv_host(host: str | None) -> bool:
+    host = (host or "").lower().rstrip(".")
+    return host == "arxiv.org" or host.endswith(".arxiv.org")
+
+
+class ArxivConfig(BaseModel):
+    """``[arxiv]``: what to fetch and how politely."""
+
+    model_config = MODEL_CONFIG
+
+    categories: list[Category] = Field(
+        default_factory=lambda: list(DEFAULT_CATEGORIES), min_length=1
+    )
+    rss_url: Url = "https://rss.arxiv.org/rss"
+    api_url: Url = "https://export.arxiv.org/api/query"
+    oai_url: Url = "https://oaipmh.arxiv.org/oai"
+    html_url: Url = "https://arxiv.org/html"
+    pdf_url: Url = "https://arxiv.org/pdf"
+    min_interval: float = Field(default=3.0, ge=0)
+    timeout: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=4, ge=0)
+    days_back: int = Field(default=7, ge=0, le=60)
+    contact: str | None = None
+
+    @field_validator("categories")
+    @classmethod
+    def _dedupe(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    @field_validator("min_interval")
+    @classmethod
+    def _polite(cls, value: float, info: ValidationInfo) -> float:
+        urls = [info.data[k] for k in ("rss_url", "api_url", "oai_url") if k in info.data]
+        arxiv_hosts = [h for h in (urlsplit(u).hostname for u in urls) if _is_arxiv_host(h)]
+        if value < 3 and arxiv_hosts:
+            raise invalid(
+                f"found {value:g}, but arXiv's terms of use allow one request every 3 seconds "
+                f"and {arxiv_hosts[0]} is an arXiv host",
+                "a number >= 3 while any URL points at arxiv.org",
+            )
+        return value
+
+    @field_validator("contact")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value.strip()):
+            raise invalid(f"found '{value}'", "an e-mail address such as you@example.org")
+        return value.strip() if value is not None else None
+
+
+def _default_keywords() -> list[KeywordRule | str]:
+    return list(DEFAULT_KEYWORDS)
+
+
+def _default_announce_types() -> list[AnnounceTypeName]:
+    return ["new", "cross"]
+
+
+class ProfileConfig(BaseModel):
+    """``[profiles.<name>]``: the interests papers are ranked against."""
+
+    model_config = MODEL_CONFIG
+
+    keywords: list[Keyword] = Field(default_factory=_default_keywords)
+    exclude: list[Condition] = Field(default_factory=list)
+    max_papers: int = Field(default=50, ge=1)
+    min_score: float = Field(default=0.0, ge=0)
+    mode: Literal["keywords", "legacy"] = "keywords"
+    required: list[Condition] = Field(default_factory=list)
+    authors: list[Author] = Field(default_factory=list)
+    category_weights: dict[Category, float] = Field(default_factory=dict)
+    announce_types: list[AnnounceTypeName] = Field(
+        default_factory=_default_announce_types, min_length=1
+    )
+    title_bonus: float = Field(default=0.5, ge=0)
+
+    @field_validator("category_weights", mode="before")
+    @classmethod
+    def _distinct_categories(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            seen: dict[str, str] = {}
+            for key in value:
+                canonical = canonical_category(key) if isinstance(key, str) else None
+                if canonical is not None and canonical in seen:
+                    raise invalid(
+                        f"'{seen[canonical]}' and '{key}' are the same category",
+                        "each category once",
+                    )
+                if canonical is not None:
+                    seen[canonical] = key
+        return value
+
+    @field_validator("announce_types")
+    @classmethod
+    def _dedupe(cls, value: list[AnnounceTypeName]) -> list[AnnounceTypeName]:
+        return list(dict.fromkeys(value))
+
+
+class BudgetConfig(BaseModel):
+    """``[summaries.budget]``: what one run may spend at most (unset: no limit).
+
+    ``max_tokens`` counts input and output tokens together; ``max_cost`` is in the
+    currency of the model's price. Once either is reached no new call starts; calls
+    already under way finish.
+    """
+
+    model_config = MODEL_CONFIG
+
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_cost: float | None = Field(default=None, gt=0)
+
+
+class PriceConfig(BaseModel):
+    """``[summaries.prices.<model>]``: a model's price per million tokens."""
+
+    model_config = MODEL_CONFIG
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    currency: NonEmpty = "USD"
+
+
+DEFAULT_PRICES: Mapping[str, Mapping[str, float | str]] = {
+    "qwen-long": {"input": 0.5, "output": 2.0, "currency": "CNY"},
+    "gpt-4o-mini": {"input": 0.15, "output": 0.6, "currency": "USD"},
+    "deepseek-chat": {"input": 0.27, "output": 1.1, "currency": "USD"},
+}
+"""Shipped prices per million input/output tokens; ``[summaries.prices]`` adds or overrides."""
+
+
+def _default_prices() -> dict[str, PriceConfig]:
+    return {name: PriceConfig.model_validate(dict(price)) for name, price in DEFAULT_PRICES.items()}
+
+
+class SummaryConfig(BaseModel):
+    """``[summaries]``: which papers get an LLM summary, from which provider, at what cost."""
+
+    model_config = MODEL_CONFIG
+
+    enabled: bool = True
+    provider: Literal[
+        "auto", "dashscope", "openai", "deepseek", "ollama", "openai-compatible", "extractive",
+        "local",
+    ] = "auto"  # fmt: skip
+    api_key_env: str = "DASHSCOPE_API_KEY"
+    base_url: Url | None = None
+    model: NonEmpty = "qwen-long"
+    prompt_file: NonEmpty | None = None
+    max_papers: int = Field(default=5, ge=0)
+    concurrency: int = Field(default=8, ge=1, le=64)
+    language: Literal["zh", "en"] = "zh"
+    timeout: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=4, ge=0, le=20)
+    temperature: float = Field(default=0.3, ge=0, le=2)
+    input_mode: Literal["abstract", "fulltext", "upload"] = "abstract"
+    max_input_tokens: int = Field(default=12000, ge=256)
+    max_output_tokens: int = Field(default=2048, ge=16, le=32768)
+    model_path: NonEmpty | None = None
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    prices: dict[NonEmpty, PriceConfig] = Field(default_factory=_default_prices)
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _over_defaults(cls, value: Any) -> Any:
+        """Prices given in the file add to the shipped ones; a shipped model's keys that a
+        table leaves out (its currency, say) keep their shipped values."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[Any, Any] = {name: dict(price) for name, price in DEFAULT_PRICES.items()}
+        for name, price in value.items():
+            if isinstance(price, PriceConfig):
+                price = price.model_dump()
+            shipped = merged.get(name)
+            merged[name] = {**shipped, **price} if shipped and isinstance(price, dict) else price
+        return merged
+
+    def price_for(self, model: str) -> PriceConfig | None:
+        """The price of ``model`` per million tokens, or None when it is not known."""
+        return self.prices.get(model)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not _ENV_VAR_NAME.match(value):
+            raise invalid(
+                "found a value that is not an environment variable name "
+                "(put the key itself in the environment, never in this file)",
+                "a variable name such as DASHSCOPE_API_KEY",
+            )
+        return value
+
+
+class StoreConfig(BaseModel):
+    """``[store]``: where papers, scores and summaries are kept."""
+
+    model_config = MODEL_CONFIG
+
+    url: NonEmpty = "arxiv-radar.db"
+
+
+class PublishConfig(BaseModel):
+    """``[publish]``: what the digest, feeds and site are called, where they live, when."""
+
+    model_config = MODEL_CONFIG
+
+    title: NonEmpty = "arXiv Radar 📡"
+    description: str = "New arXiv papers ranked against your interests, with summaries."
+    base_url: Url | None = None
+    output: NonEmpty = "arxiv-radar-digest"
+    template: NonEmpty | None = None
+    abstract_chars: int = Field(default=300, ge=50, le=5000)
+    schedule: NonEmpty = "30 6 * * 1-5"
+    timezone: NonEmpty = "UTC"
+    notify: list[NonEmpty] = Field(default_factory=list)
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        try:
+            parse_cron(value)  # standard cron: weekdays 0-7, 0 and 7 being Sunday
+        except UsageError as exc:
+            raise invalid(
+                f"found a cron expression that does not parse ({exc})",
+                'five fields: minute hour day month weekday, such as "30 6 * * 1-5"',
+            ) from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise invalid(
+                f"found an unknown time zone '{value}'", 'an IANA name such as "Europe/Berlin"'
+            ) from None
+        return value
+
+
+class Config(BaseModel):
+    """The whole configuration. ``source`` is the file it came from (None for defaults)."""
+
+    model_config = MODEL_CONFIG
+
+    arxiv: ArxivConfig = Field(default_factory=ArxivConfig)
+    profiles: dict[ProfileName, ProfileConfig] = Field(
+        default_factory=lambda: {"default": ProfileConfig()}, min_length=1
+    )
+    summaries: SummaryConfig = Field(default_factory=SummaryConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    publish: PublishConfig = Field(default_factory=PublishConfig)
+
+    _source: str | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> str | None:
+        return self._source
+
+    def named_profile(self, name: str | None = None) -> NamedProfile:
+        """A profile and its name; None picks ``default``, or the only profile there is."""
+        known = ", ".join(self.profiles)
+        if name is None:
+            if "default" in self.profiles:
+                return NamedProfile("default", self.profiles["default"])
+            if len(self.profiles) == 1:
+                return NamedProfile(*next(iter(self.profiles.items())))
+            raise ConfigError(
+                "several profiles and none is named 'default'; choose one",
+                path=self._source,
+                key="profiles",
+                expected=f"one of {known}",
+            )
+        if name in self.profiles:
+            return NamedProfile(name, self.profiles[name])
+        close = difflib.get_close_matches(name, list(self.profiles), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ConfigError(
+            f"unknown profile '{name}'{hint}",
+            path=self._source,
+            key=f"profiles.{name}",
+            expected=f"one of {known}",
+        )
+
+    def profile(self, name: str | None = None) -> ProfileConfig:
+        """The settings of :meth:`named_profile` (for callers that do not need the name)."""
+        return self.named_profile(name).settings
+
+
+@dataclass(frozen=True, slots=True)
+class NamedProfile:
+    """A profile with the name it has in ``[profiles.<name>]``."""
+
+    name: str
+    settings: ProfileConfig
