@@ -24,6 +24,7 @@ from arxiv_radar.arxiv.rss import (
 )
 from arxiv_radar.errors import ArxivHTTPError, ArxivParseError
 from arxiv_radar.models import AnnounceType, Listing, ListingEntry
+from arxiv_radar.text.links import abs_url
 
 from replay_server import DictCache, ReplayServer, Reply, fixture_bytes
 
@@ -421,7 +422,7 @@ def test_old_style_ids_and_hard_wrapped_legacy_text() -> None:
     assert (anarchy.paper.version, anarchy.announcement.announce_type) == (2, AnnounceType.REPLACE)
     assert anarchy.paper.doi == "10.1016/j.physletb.2003.08.045"
     assert anarchy.paper.journal_ref == "Phys.Lett.B573:94-100,2003"
-    assert anarchy.paper.abs_url == "https://arxiv.org/abs/hep-ph/0301050"
+    assert abs_url(anarchy.paper.arxiv_id) == "https://arxiv.org/abs/hep-ph/0301050"
 
 
 def test_ampersand_in_title_is_plain_text() -> None:

@@ -22,7 +22,7 @@ from arxiv_radar.publish.exports import (
     render_bibtex,
     render_json,
 )
-from arxiv_radar.summarize.sanitize import clean_characters
+from arxiv_radar.text.plain import one_line
 
 from digest_helpers import XSS_PAYLOADS, check_golden, sample_digest, xss_digest
 
@@ -48,10 +48,6 @@ def assert_golden(name: str, text: str) -> None:
 def latex_text(value: str) -> str:
     """Undo :func:`bibtex_escape` (what LaTeX would print)."""
     return _ESCAPED.sub(lambda match: _UNESCAPE[match.group()], value)
-
-
-def one_line(text: str) -> str:
-    return " ".join(clean_characters(text).split())
 
 
 def parse_bibtex(text: str) -> bibtexparser.Library:

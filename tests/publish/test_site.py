@@ -24,6 +24,7 @@ from arxiv_radar.models import (
     RankedPaper,
 )
 from arxiv_radar.publish.site import DATA_SCHEMA, asset_names, summary_html, write_site
+from arxiv_radar.text.links import abs_url
 
 from digest_helpers import XSS_PAYLOADS, sample_digest, xss_digest
 
@@ -342,7 +343,7 @@ def test_data_json_follows_the_documented_schema(site: Path, digest: Digest) -> 
         assert item["categories"] == list(paper.categories)
         assert item["primary_category"] == paper.primary_category
         assert item["announce_type"] == ranked.announce_type.value
-        assert item["abs_url"] == paper.abs_url
+        assert item["abs_url"] == abs_url(paper.arxiv_id)
         assert item["pdf_url"] == f"https://arxiv.org/pdf/{paper.versioned_id}"
         if summary is None:
             assert item["tldr"] is item["summary_html"] is item["model"] is None

@@ -27,7 +27,8 @@ import pytest
 
 from arxiv_radar.config import load_config
 from arxiv_radar.publish.site import asset_names
-from arxiv_radar.summarize.sanitize import clean_characters, is_safe_markdown
+from arxiv_radar.text.plain import one_line
+from arxiv_radar.text.sanitize import is_safe_markdown
 
 from cli_helpers import run_cli
 from hostile_feed import ANNOUNCED_ON, FEED_PATH, KEYWORD, hostile_answer, hostile_listing
@@ -86,7 +87,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
 def _as_shown(text: str) -> str:
     """A payload as a one-line field should show it: what XML can carry, whitespace collapsed
     (as the listing parser does), control and bidi characters removed."""
-    return " ".join(clean_characters(" ".join(xml_safe(text).split())).split())
+    return one_line(" ".join(xml_safe(text).split()))
 
 
 def test_every_paper_and_summary_was_published(hostile: HostileRun) -> None:

@@ -32,7 +32,7 @@ from arxiv_radar.models import (
 from arxiv_radar.publish import exports, feeds, markdown, site
 from arxiv_radar.publish.digest import make_digest
 from arxiv_radar.publish.site import asset_names
-from arxiv_radar.summarize.sanitize import (
+from arxiv_radar.text.sanitize import (
     is_safe_markdown,
     markdown_to_safe_html,
     sanitize_markdown,

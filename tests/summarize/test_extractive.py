@@ -21,8 +21,9 @@ from arxiv_radar.summarize.extractive import (
 )
 from arxiv_radar.summarize.parsing import ParsedSummary, parse_summary
 from arxiv_radar.summarize.prompting import SECTION_TITLES, Language
-from arxiv_radar.summarize.sanitize import clean_characters, sanitize_markdown
-from arxiv_radar.summarize.tex import markdown_segments
+from arxiv_radar.text.plain import clean_text
+from arxiv_radar.text.sanitize import sanitize_markdown
+from arxiv_radar.text.tex import markdown_segments
 
 FIXTURE = (
     Path(__file__).parents[1] / "fixtures" / "arxiv" / "api_atom_search_testing_100entries_2026.xml"
@@ -210,7 +211,7 @@ _ABSTRACTS = st.lists(
 def test_any_abstract_gives_a_faithful_labelled_summary(abstract: str) -> None:
     summary = summarize_extractive(paper(abstract), language="en")
     assert summary.markdown.startswith(LABELS["en"])
-    visible = clean_characters(abstract)  # control and bidi characters are not quoted
+    visible = clean_text(abstract)  # control and bidi characters are not quoted
     for sentence in quoted_sentences(summary)[1:] + [summary.tldr or ""]:
         assert flat(sentence) in flat(visible)
     assert (summary.tldr is None) == (not visible.strip())

@@ -15,8 +15,8 @@ from arxiv_radar.arxiv.atom import parse_feed
 from arxiv_radar.models import Paper
 from arxiv_radar.summarize.extractive import summarize_extractive
 from arxiv_radar.summarize.parsing import ParsedSummary
-from arxiv_radar.summarize.sanitize import sanitize_markdown
-from arxiv_radar.summarize.tex import markdown_segments
+from arxiv_radar.text.sanitize import sanitize_markdown
+from arxiv_radar.text.tex import markdown_segments
 
 FIXTURE = (
     Path(__file__).parents[1] / "fixtures" / "arxiv" / "api_atom_search_testing_100entries_2026.xml"

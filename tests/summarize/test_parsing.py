@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from arxiv_radar.summarize.parsing import ParsedSummary, parse_summary, strip_model_wrapping
 from arxiv_radar.summarize.prompting import SECTION_TITLES, Language
-from arxiv_radar.summarize.sanitize import is_safe_markdown
+from arxiv_radar.text.sanitize import is_safe_markdown
 
 LANGUAGES: tuple[Language, ...] = ("zh", "en")
 

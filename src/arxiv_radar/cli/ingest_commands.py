@@ -31,6 +31,7 @@ from arxiv_radar.cli.common import (
     setup_logging,
 )
 from arxiv_radar.errors import ArxivRadarError, StoreMissingError, UsageError
+from arxiv_radar.text.plain import one_line
 
 if TYPE_CHECKING:  # imported where used: every command starts without them
     from arxiv_radar import ingest
@@ -326,7 +327,7 @@ def papers(
             item.paper.versioned_id,
             types[0].value if types else "-",
             item.paper.primary_category or "-",
-            Text(item.paper.title),  # plain text: a "[" in a title is not rich markup
+            Text(one_line(item.paper.title)),  # plain text: a "[" is not rich markup
         )
     out.print(table)
 

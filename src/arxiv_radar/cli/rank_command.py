@@ -26,6 +26,7 @@ from arxiv_radar.cli.common import (
 )
 from arxiv_radar.cli.ingest_commands import open_existing
 from arxiv_radar.errors import UsageError
+from arxiv_radar.text.plain import one_line
 
 if TYPE_CHECKING:  # imported where used: every command starts without them
     from arxiv_radar.config import Config, ProfileConfig
@@ -36,10 +37,8 @@ if TYPE_CHECKING:  # imported where used: every command starts without them
 
 def resolve_profile(config: Config, name: str | None) -> tuple[str, ProfileConfig]:
     """The profile's name and settings; no name means ``default`` or the only profile."""
-    profile = config.profile(name)
-    if name is None:
-        name = "default" if "default" in config.profiles else next(iter(config.profiles))
-    return name, profile
+    named = config.named_profile(name)
+    return named.name, named.settings
 
 
 def _matched_summary(explanation: Explanation) -> str:
@@ -69,7 +68,7 @@ def _print_ranking(ranking: DayRanking) -> None:
             f"{item.score:.1f}",
             item.announce_type.value,
             item.paper.versioned_id,
-            escape(item.paper.title),
+            escape(one_line(item.paper.title)),
             escape(_matched_summary(item.explanation)),
         )
     out.print(table)
@@ -82,7 +81,7 @@ def _print_ranking(ranking: DayRanking) -> None:
 
 
 def _print_explanation(arxiv_id: str, title: str, explanation: Explanation) -> None:
-    out.print(f"[bold]{escape(arxiv_id)}[/] {escape(title)}")
+    out.print(f"[bold]{escape(arxiv_id)}[/] {escape(one_line(title))}")
     table = Table(show_edge=False)
     for column in ("rule", "kind", "where", "matched text", "weight", "points"):
         table.add_column(column)
@@ -91,7 +90,7 @@ def _print_explanation(arxiv_id: str, title: str, explanation: Explanation) -> N
             escape(match.rule),
             match.kind,
             match.where,
-            escape(match.text),
+            escape(one_line(match.text)),
             f"{match.weight:g}",
             f"{match.points:g}",
         )

@@ -60,12 +60,9 @@ from typing import Any
 
 from arxiv_radar.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from arxiv_radar.models import Digest, DigestEntry, Paper, Summary, SummaryStatus
-from arxiv_radar.publish.markdown import arxiv_url
-from arxiv_radar.summarize.sanitize import (
-    clean_characters,
-    markdown_to_safe_html,
-    sanitize_markdown,
-)
+from arxiv_radar.text.links import abs_url, pdf_url
+from arxiv_radar.text.plain import clean_text, one_line
+from arxiv_radar.text.sanitize import markdown_to_safe_html, sanitize_markdown
 
 __all__ = [
     "JSON_SCHEMA_VERSION",
@@ -106,13 +103,9 @@ _STOPWORDS = frozenset(
 )
 
 
-def _one_line(text: object) -> str:
-    return " ".join(clean_characters(str(text)).split())
-
-
 def bibtex_escape(text: str) -> str:
     """``text`` on one line with LaTeX's special characters escaped (braces stay balanced)."""
-    return _LATEX_SPECIAL.sub(lambda match: _LATEX[match.group()], _one_line(text))
+    return _LATEX_SPECIAL.sub(lambda match: _LATEX[match.group()], one_line(text))
 
 
 def _ascii_word(text: str) -> str:
@@ -123,7 +116,7 @@ def _ascii_word(text: str) -> str:
 def _last_name(author: str) -> str:
     """The family name: before the comma of "Last, First", else the last word (less any
     "Jr." or "III" after a comma or at the end)."""
-    first, *rest = (part.strip() for part in _one_line(author).split(","))
+    first, *rest = (part.strip() for part in one_line(author).split(","))
     if any(part.strip(".").lower() not in _NAME_SUFFIXES for part in rest):
         return first
     words = [w for w in first.split() if w.strip(".").lower() not in _NAME_SUFFIXES]
@@ -186,7 +179,7 @@ def bibtex_entry(entry: DigestEntry, key: str, announced_on: dt.date) -> str:
     category = paper.primary_category or next(iter(paper.categories), None)
     if category:
         fields.append(("primaryClass", f"{{{bibtex_escape(category)}}}"))
-    fields.append(("url", f"{{{arxiv_url(paper.arxiv_id)}}}"))
+    fields.append(("url", f"{{{abs_url(paper.arxiv_id)}}}"))
     if paper.doi:
         doi = re.sub(r"[{}\\%\s]", "", paper.doi)
         if doi:
@@ -227,10 +220,6 @@ _JSON_ESCAPES["\u2029"] = "\\u2029"
 _JSON_SPECIAL = re.compile("[<>&\u2028\u2029]")
 
 
-def _text(value: str | None) -> str | None:
-    return None if value is None else clean_characters(value)
-
-
 def _iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
@@ -243,15 +232,15 @@ def _summary_dict(summary: Summary | None) -> dict[str, Any] | None:
     if summary is None or summary.status == SummaryStatus.FAILED:
         return None
     return {
-        "model": _text(summary.model),
+        "model": clean_text(summary.model),
         "extractive": summary.extractive,
         "status": summary.status.value,
         "language": summary.key.language,
-        "tldr": _text(summary.tldr),
+        "tldr": clean_text(summary.tldr),
         "sections": [
             {
                 "number": section.number,
-                "title": _text(section.title),
+                "title": clean_text(section.title),
                 "body": sanitize_markdown(section.body),
             }
             for section in summary.sections
@@ -270,31 +259,31 @@ def _paper_dict(entry: DigestEntry) -> dict[str, Any]:
         "arxiv_id": paper.arxiv_id,
         "version": paper.version,
         "versioned_id": paper.versioned_id,
-        "title": _text(paper.title),
-        "authors": [_text(author) for author in paper.authors],
+        "title": clean_text(paper.title),
+        "authors": [clean_text(author) for author in paper.authors],
         "categories": list(paper.categories),
         "primary_category": paper.primary_category,
         "announce_type": ranked.announce_type.value,
         "score": ranked.score,
         "matches": [
             {
-                "rule": _text(match.rule),
+                "rule": clean_text(match.rule),
                 "kind": match.kind,
                 "where": match.where,
-                "text": _text(match.text),
+                "text": clean_text(match.text),
                 "weight": match.weight,
                 "points": match.points,
             }
             for match in ranked.explanation.matches
         ],
-        "abstract": _text(paper.abstract),
-        "comment": _text(paper.comment),
-        "journal_ref": _text(paper.journal_ref),
-        "doi": _text(paper.doi),
+        "abstract": clean_text(paper.abstract),
+        "comment": clean_text(paper.comment),
+        "journal_ref": clean_text(paper.journal_ref),
+        "doi": clean_text(paper.doi),
         "published": _iso(paper.published),
         "updated": _iso(paper.updated),
-        "url": str(arxiv_url(paper.arxiv_id)),
-        "pdf_url": str(arxiv_url(paper.arxiv_id, "pdf", paper.version)),
+        "url": abs_url(paper.arxiv_id),
+        "pdf_url": pdf_url(paper.arxiv_id, paper.version),
         "summary": _summary_dict(entry.summary),
     }
 
@@ -307,7 +296,7 @@ def digest_to_dict(digest: Digest) -> dict[str, Any]:
         "generated_at": _iso(digest.generated_at),
         "announced_on": digest.announced_on.isoformat(),
         "profile": digest.profile,
-        "title": _text(digest.title),
+        "title": clean_text(digest.title),
         "base_url": digest.base_url,
         "categories": list(digest.categories),
         "keywords": list(digest.keywords),

@@ -19,11 +19,12 @@ One item per ranked paper, in rank order:
 - the content (RSS ``content:encoded``, Atom ``content type="html"``, JSON Feed
   ``content_html``): authors, categories, score, announce type, TL;DR, abstract and summary.
 
-Everything in a digest came from arXiv or an LLM and is untrusted. Plain text is cleaned of
-control and bidi characters and HTML-escaped wherever it becomes HTML; a summary's Markdown is
-rendered with :func:`~arxiv_radar.summarize.sanitize.markdown_to_safe_html` (no raw HTML, no
-images, only ``http(s)`` links). Titles and author names stay plain text. Extractive summaries
-are labelled as such.
+Everything in a digest came from arXiv or an LLM and is untrusted. Plain text is made one
+clean line (:func:`~arxiv_radar.text.plain.one_line`: no control or bidi characters) and
+HTML-escaped wherever it becomes HTML; links to arXiv come from :mod:`arxiv_radar.text.links`;
+a summary's Markdown is rendered with :func:`~arxiv_radar.text.sanitize.markdown_to_safe_html`
+(no raw HTML, no images, only ``http(s)`` links). Titles and author names stay plain text.
+Extractive summaries are labelled as such.
 
 Self links come from ``digest.base_url`` joined with the feeds' paths under the site
 (:data:`FEEDS_DIR`): ``feeds/rss.xml``, ``feeds/atom.xml``, ``feeds/feed.json`` and
@@ -42,16 +43,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from feedgen.entry import FeedEntry  # type: ignore[import-untyped]
-from feedgen.ext.base import BaseEntryExtension, BaseExtension  # type: ignore[import-untyped]
-from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
-from feedgen.util import xml_elem  # type: ignore[import-untyped]
+from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
 
 from arxiv_radar.arxiv.calendar import ET
 from arxiv_radar.arxiv.taxonomy import category_name
 from arxiv_radar.models import Digest, DigestEntry, Paper, Summary, SummaryStatus
 from arxiv_radar.publish.files import write_atomic
-from arxiv_radar.summarize.sanitize import clean_characters, markdown_to_safe_html
+from arxiv_radar.text import links
+from arxiv_radar.text.plain import one_line
+from arxiv_radar.text.sanitize import markdown_to_safe_html
 
 __all__ = [
     "ATOM_FILE",
@@ -81,14 +84,10 @@ NAMESPACE = "https://github.com/arxiv-radar/arxiv-radar/ns/feed/1.0"
 CATEGORY_SCHEME = "https://arxiv.org/category_taxonomy"
 """The scheme (Atom) or domain (RSS) of the arXiv category of an item."""
 
-_ABS_URL = "https://arxiv.org/abs/"
-_PDF_URL = "https://arxiv.org/pdf/"
 _PROJECT_URL = "https://github.com/arxiv-radar/arxiv-radar"
 _GENERATOR = "arxiv-radar"
 _DEFAULT_DESCRIPTION = "New arXiv papers ranked by arxiv-radar."
 _DESCRIPTION_CHARS = 300
-_SPACE = re.compile(r"\s+")
-_NOT_XML = dict.fromkeys([0xFFFE, 0xFFFF])  # left by clean_characters, refused by XML 1.0
 _CATEGORY_FILE = re.compile(r"[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)?")
 
 
@@ -224,7 +223,7 @@ class _RadarEntryExtension(BaseEntryExtension):  # type: ignore[misc]
 def _label_categories(parent: Any) -> None:
     """Give Atom categories their human names (feedgen would put a label into RSS's text)."""
     for element in parent.iterfind("category"):
-        element.set("label", _text(category_name(element.get("term", ""))))
+        element.set("label", one_line(category_name(element.get("term", ""))))
 
 
 def _insert_after_last(parent: Any, tag: str, element: Any) -> None:
@@ -275,12 +274,12 @@ def _add_entry(fg: FeedGenerator, digest: Digest, entry: DigestEntry) -> None:
     item: FeedEntry = fg.add_entry(order="append")
     item.title(_title(paper))
     item.guid(_item_id(paper), permalink=True)
-    item.link(href=_abs_url(paper), rel="alternate")
+    item.link(href=links.abs_url(paper.arxiv_id), rel="alternate")
     announced = _announced_at(digest)
     item.published(announced)
     item.updated(announced)
     item.pubDate(announced)
-    authors = [_text(author) for author in paper.authors if _text(author)]
+    authors = [one_line(author) for author in paper.authors if one_line(author)]
     if authors:
         item.author([{"name": author} for author in authors])  # Atom: one <author> each
         item.dc.dc_creator(", ".join(authors))  # RSS: one list, as arXiv's own feeds write it
@@ -300,7 +299,7 @@ def _json_item(digest: Digest, entry: DigestEntry) -> dict[str, Any]:
     paper = entry.ranked.paper
     item: dict[str, Any] = {
         "id": _item_id(paper),
-        "url": _abs_url(paper),
+        "url": links.abs_url(paper.arxiv_id),
         "title": _title(paper),
         "content_html": _item_html(entry),
         "summary": _short_text(entry),
@@ -308,7 +307,7 @@ def _json_item(digest: Digest, entry: DigestEntry) -> dict[str, Any]:
     announced = _announced_at(digest).isoformat()
     item["date_published"] = announced
     item["date_modified"] = announced
-    authors = [_text(author) for author in paper.authors if _text(author)]
+    authors = [one_line(author) for author in paper.authors if one_line(author)]
     if authors:
         item["authors"] = [{"name": author} for author in authors]
     item["tags"] = _categories(paper)
@@ -319,15 +318,15 @@ def _json_item(digest: Digest, entry: DigestEntry) -> dict[str, Any]:
         "rank": entry.ranked.rank,
         "score": entry.ranked.score,
         "announce_type": entry.ranked.announce_type.value,
-        "primary_category": _text(paper.primary_category) or None,
+        "primary_category": one_line(paper.primary_category) or None,
         "pdf_url": _pdf_url(paper),
         "summary": None
         if summary is None
         else {
-            "model": _text(summary.model),
+            "model": one_line(summary.model),
             "extractive": summary.extractive,
             "status": summary.status.value,
-            "tldr": _text(summary.tldr) or None,
+            "tldr": one_line(summary.tldr) or None,
         },
     }
     return item
@@ -341,7 +340,7 @@ def _item_html(entry: DigestEntry) -> str:
     ranked, paper, summary = entry.ranked, entry.ranked.paper, entry.summary
     parts: list[str] = []
     if paper.authors:
-        authors = ", ".join(_text(author) for author in paper.authors)
+        authors = ", ".join(one_line(author) for author in paper.authors)
         parts.append(f"<p><strong>Authors:</strong> {_esc(authors)}</p>")
     categories = ", ".join(
         f"<strong>{_esc(cat)}</strong>" if cat == paper.primary_category else _esc(cat)
@@ -361,9 +360,9 @@ def _item_html(entry: DigestEntry) -> str:
     parts.append(f"<p>{' · '.join(facts)}</p>")
     if summary is not None and summary.tldr:
         label = "TL;DR (extractive)" if summary.extractive else "TL;DR"
-        parts.append(f"<p><strong>{label}:</strong> {_esc(_text(summary.tldr))}</p>")
+        parts.append(f"<p><strong>{label}:</strong> {_esc(one_line(summary.tldr))}</p>")
     if paper.abstract:
-        parts.append(f"<h3>Abstract</h3>\n<p>{_esc(_text(paper.abstract))}</p>")
+        parts.append(f"<h3>Abstract</h3>\n<p>{_esc(one_line(paper.abstract))}</p>")
     if summary is not None and summary.markdown.strip():
         parts.append(f"<h3>{_summary_label(summary)}</h3>")
         parts.append(markdown_to_safe_html(summary.markdown).strip())
@@ -375,7 +374,7 @@ def _summary_label(summary: Summary) -> str:
     if summary.extractive:
         label = "Summary (extractive: sentences from the abstract, not written by a model)"
     else:
-        label = f"AI summary ({_esc(_text(summary.model))})"
+        label = f"AI summary ({_esc(one_line(summary.model))})"
     if summary.status == SummaryStatus.INCOMPLETE:
         label += " (incomplete)"
     return label
@@ -384,10 +383,10 @@ def _summary_label(summary: Summary) -> str:
 def _short_text(entry: DigestEntry) -> str:
     """Plain text for a feed's short description: the TL;DR, else the abstract's start."""
     summary = entry.summary
-    if summary is not None and summary.tldr and _text(summary.tldr):
-        tldr = _text(summary.tldr)
+    if summary is not None and summary.tldr and one_line(summary.tldr):
+        tldr = one_line(summary.tldr)
         return f"TL;DR (extractive): {tldr}" if summary.extractive else f"TL;DR: {tldr}"
-    abstract = _text(entry.ranked.paper.abstract)
+    abstract = one_line(entry.ranked.paper.abstract)
     if len(abstract) <= _DESCRIPTION_CHARS:
         return abstract or _title(entry.ranked.paper)
     cut = abstract[: _DESCRIPTION_CHARS - 1]
@@ -395,39 +394,30 @@ def _short_text(entry: DigestEntry) -> str:
     return (cut[:space] if space > 0 else cut).rstrip() + "…"
 
 
-def _text(value: str | None) -> str:
-    """Untrusted text as one clean line: no control or bidi characters, whitespace collapsed."""
-    return _SPACE.sub(" ", clean_characters(value or "").translate(_NOT_XML)).strip()
-
-
 def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
 def _title(paper: Paper) -> str:
-    return _text(paper.title) or paper.versioned_id
+    return one_line(paper.title) or paper.versioned_id
 
 
 def _categories(paper: Paper) -> list[str]:
     """The paper's categories, primary first, each once."""
     found = [paper.primary_category] if paper.primary_category else []
-    return [_text(cat) for cat in dict.fromkeys([*found, *paper.categories]) if _text(cat)]
+    return [one_line(cat) for cat in dict.fromkeys([*found, *paper.categories]) if one_line(cat)]
 
 
 # -- identifiers, links and dates ------------------------------------------------------------
 
 
-def _abs_url(paper: Paper) -> str:
-    return _ABS_URL + quote(paper.arxiv_id, safe="/")
-
-
 def _item_id(paper: Paper) -> str:
     """The item's stable id: the abstract page of this version (a permalink)."""
-    return _ABS_URL + quote(paper.versioned_id, safe="/")
+    return links.abs_url(paper.arxiv_id, paper.version)
 
 
 def _pdf_url(paper: Paper) -> str:
-    return _PDF_URL + quote(paper.versioned_id, safe="/")
+    return links.pdf_url(paper.arxiv_id, paper.version)
 
 
 def _site_url(base_url: str, path: str = "") -> str:
@@ -439,34 +429,35 @@ def _home_url(digest: Digest, category: str | None) -> str:
     if digest.base_url:
         return _site_url(digest.base_url)
     if category:
-        return f"https://arxiv.org/list/{quote(category, safe='')}/new"
-    return "https://arxiv.org/"
+        return links.listing_url(category)
+    return links.ARXIV
 
 
 def _feed_id(digest: Digest, category: str | None, path: str | None) -> str:
     """The Atom feed id: its own URL when known, else a URN stable across days."""
     if digest.base_url and path:
         return _site_url(digest.base_url, f"{FEEDS_DIR}/{path}")
-    profile = quote(_text(digest.profile) or "default", safe="")
+    profile = quote(one_line(digest.profile) or "default", safe="")
     return f"urn:arxiv-radar:{profile}:{quote(category, safe='') if category else 'all'}"
 
 
 def _feed_title(digest: Digest, category: str | None) -> str:
-    title = _text(digest.title) or "arXiv Radar"
-    return f"{title} · {_text(category)}" if category else title
+    title = one_line(digest.title) or "arXiv Radar"
+    return f"{title} · {one_line(category)}" if category else title
 
 
 def _feed_description(digest: Digest, category: str | None) -> str:
-    description = _text(digest.description) or _DEFAULT_DESCRIPTION
+    description = one_line(digest.description) or _DEFAULT_DESCRIPTION
     if category:
-        return f"{description} Papers in {_text(category)} ({_text(category_name(category))})."
+        name = one_line(category_name(category))
+        return f"{description} Papers in {one_line(category)} ({name})."
     return description
 
 
 def _feed_fields(digest: Digest, category: str | None) -> dict[str, str | None]:
     return {
         "announced_on": digest.announced_on.isoformat(),
-        "profile": _text(digest.profile),
+        "profile": one_line(digest.profile),
         "category": category,
     }
 
@@ -481,10 +472,10 @@ def _entry_fields(entry: DigestEntry) -> dict[str, str]:
         "score": f"{ranked.score:g}",
         "announce_type": ranked.announce_type.value,
     }
-    if _text(paper.primary_category):
-        fields["primary_category"] = _text(paper.primary_category)
+    if one_line(paper.primary_category):
+        fields["primary_category"] = one_line(paper.primary_category)
     if summary is not None:
-        fields["summary_model"] = _text(summary.model)
+        fields["summary_model"] = one_line(summary.model)
         fields["summary_extractive"] = str(summary.extractive).lower()
         fields["summary_status"] = summary.status.value
     return fields

@@ -16,12 +16,12 @@ collapsible summary, configuration, schedule, how to use), rendered by the Jinja
 Everything in a digest from arXiv or an LLM is untrusted. Autoescaping is off (this is not
 HTML), but every ``{{ value }}`` a template prints goes through :func:`escape_markdown` unless
 it is :class:`~markupsafe.Markup`: text made safe already, such as a summary run through
-:func:`~arxiv_radar.summarize.sanitize.sanitize_markdown` or a validated URL. Filters for other
+:func:`~arxiv_radar.text.sanitize.sanitize_markdown` or a validated URL. Filters for other
 places: ``md`` (the same escaping, explicitly), ``tex`` (the same, but TeX math kept as math:
 see below), ``html`` (inside raw HTML such as ``<summary>``), ``code`` (a code span),
 ``excerpt(n)`` (an abstract cut near ``n`` characters) and ``safe`` (trust a value as it is).
 
-TeX math (``$P \\leq NP$``; what counts as math is in :mod:`arxiv_radar.summarize.tex`) follows
+TeX math (``$P \\leq NP$``; what counts as math is in :mod:`arxiv_radar.text.tex`) follows
 one rule in titles, abstracts and summaries alike: it is kept as TeX and written as GitHub's
 ``$`...`$`` math, which GitHub typesets and any other renderer shows as a code span (so the
 math can never become HTML or a link); every other ``$`` is escaped (``\\$``). The built-in
@@ -52,13 +52,14 @@ from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from arxiv_radar.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from arxiv_radar.errors import ConfigError
 from arxiv_radar.models import Digest, DigestEntry, Summary, SummaryStatus
 from arxiv_radar.schedule import describe_schedule
 from arxiv_radar.summarize.prompting import SECTION_TITLES
-from arxiv_radar.summarize.sanitize import clean_characters, is_safe_markdown, sanitize_markdown
-from arxiv_radar.summarize.tex import markdown_segments, text_segments
+from arxiv_radar.text.links import abs_url
+from arxiv_radar.text.plain import one_line
+from arxiv_radar.text.sanitize import is_safe_markdown, sanitize_markdown
+from arxiv_radar.text.tex import markdown_segments, text_segments
 
 __all__ = [
     "CONFIG_FILE",
@@ -67,7 +68,6 @@ __all__ = [
     "PaperView",
     "SummaryView",
     "abstract_excerpt",
-    "arxiv_url",
     "code_span",
     "escape_html",
     "escape_markdown",
@@ -92,11 +92,6 @@ _HTML_SPECIAL = frozenset("&<>\"'`[]\\*~|$")
 _SAFE_URL = re.compile(r"https?://[^\s]+\Z", re.IGNORECASE)
 
 
-def _one_line(text: object) -> str:
-    """``text`` as one line: control and bidi characters gone, whitespace runs one space."""
-    return " ".join(clean_characters(str(text)).split())
-
-
 def escape_markdown(text: object) -> Markup:
     """``text`` as one line of Markdown that renders exactly as the text, whatever it holds.
 
@@ -104,7 +99,7 @@ def escape_markdown(text: object) -> Markup:
     tables, strikethrough, math) and a leading character that could start a block (heading,
     quote, list, thematic break); newlines become spaces.
     """
-    line = _MD_SPECIAL.sub(r"\\\g<0>", _one_line(text))
+    line = _MD_SPECIAL.sub(r"\\\g<0>", one_line(str(text)))
     number = _MD_LIST_NUMBER.match(line)
     if number:
         line = f"{number[1]}\\{number[2]}{line[number.end() :]}"
@@ -117,7 +112,7 @@ def tex_markdown(text: object) -> Markup:
     """``text`` as one line of Markdown, like :func:`escape_markdown`, except that each TeX
     math span is kept as GitHub's ``$`...`$`` math (a code span to any other renderer)."""
     parts: list[str] = []
-    for segment in text_segments(_one_line(text)):
+    for segment in text_segments(one_line(str(text))):
         math = _github_math(segment.tex) if segment.kind == "math" else None
         if math is not None:
             parts.append(math)
@@ -158,26 +153,15 @@ def _markdown_math(markdown: str) -> str:
 def escape_html(text: object) -> Markup:
     """``text`` as one line safe inside raw HTML and inside Markdown: character references
     for HTML's specials and for the Markdown punctuation that could make a link or code."""
-    return Markup("".join(f"&#{ord(c)};" if c in _HTML_SPECIAL else c for c in _one_line(text)))
+    return Markup("".join(f"&#{ord(c)};" if c in _HTML_SPECIAL else c for c in one_line(str(text))))
 
 
 def code_span(text: object) -> Markup:
     """``text`` as an inline code span (a backtick run longer than any inside it)."""
-    line = _one_line(text)
+    line = one_line(str(text))
     fence = "`" * (max((len(run) for run in re.findall(r"`+", line)), default=0) + 1)
     pad = " " if line.startswith("`") or line.endswith("`") else ""
     return Markup(f"{fence}{pad}{line}{pad}{fence}")
-
-
-def arxiv_url(arxiv_id: str, kind: str = "abs", version: int | None = None) -> Markup:
-    """``https://arxiv.org/<kind>/<id>[v<version>]`` with ``arxiv_id`` validated; an id that
-    does not parse is percent-encoded whole, so the URL stays on arxiv.org."""
-    try:
-        base = parse_arxiv_id(arxiv_id).base
-    except InvalidArxivId:
-        base = quote(arxiv_id, safe="")
-    suffix = f"v{int(version)}" if version is not None else ""
-    return Markup(f"https://arxiv.org/{quote(kind, safe='')}/{base}{suffix}")
 
 
 def _site_url(url: str | None) -> Markup | None:
@@ -191,7 +175,7 @@ def abstract_excerpt(text: str, limit: int = 300) -> str:
     """The start of ``text`` (whitespace collapsed), cut at a word boundary at most ``limit``
     characters in and ended with ``...``; a hard cut when no space is near (long tokens,
     text without spaces). Text up to ``limit`` characters is returned whole."""
-    text = _one_line(text)
+    text = one_line(str(text))
     if len(text) <= limit:
         return text
     head = text[: limit + 1]
@@ -244,9 +228,9 @@ def _paper_view(entry: DigestEntry, digest: Digest, abstract_chars: int) -> Pape
     category = paper.primary_category or next(iter(paper.categories), "unknown")
     return PaperView(
         rank=ranked.rank,
-        title=_one_line(paper.title) or paper.arxiv_id,
-        url=arxiv_url(paper.arxiv_id),
-        authors=tuple(_one_line(author) for author in paper.authors),
+        title=one_line(paper.title) or paper.arxiv_id,
+        url=Markup(abs_url(paper.arxiv_id)),  # a valid id, or one percent-encoded whole
+        authors=tuple(one_line(author) for author in paper.authors),
         category=category,
         published=digest.announced_on.isoformat(),
         score=f"{ranked.score:.1f}",
@@ -274,7 +258,7 @@ def _summary_view(summary: Summary | None) -> SummaryView | None:
     else:
         note = "some sections are missing" if incomplete else ""
     return SummaryView(
-        model=_one_line(summary.model),
+        model=one_line(summary.model),
         extractive=summary.extractive,
         incomplete=incomplete,
         missing=missing,
@@ -318,7 +302,7 @@ def _context(digest: Digest, abstract_chars: int) -> dict[str, Any]:
     papers = [_paper_view(entry, digest, abstract_chars) for entry in digest.entries]
     context: dict[str, Any] = {
         "digest": digest,
-        "title": _one_line(digest.title),
+        "title": one_line(digest.title),
         "description": _contained_markdown(digest.description),
         "base_url": _site_url(digest.base_url),
         "profile": digest.profile,

@@ -44,6 +44,8 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from arxiv_radar.models import Digest, DigestEntry
+from arxiv_radar.text.links import abs_url
+from arxiv_radar.text.plain import one_line
 
 __all__ = [
     "NotifyOutcome",
@@ -66,7 +68,6 @@ _HOST = re.compile(
     r"(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]"
     r"|(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63})(?::\d{1,5})?\Z"
 )
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PIECES = re.compile(r"[\s,]+")  # where Apprise splits one string into several URLs
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
 _MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
@@ -321,19 +322,15 @@ def _notify_one(
 def escape_markdown(text: str) -> str:
     """Untrusted text made inert in CommonMark, on one line.
 
-    Line breaks and control characters become spaces; ``&``, ``<`` and ``>`` become
+    Made one line first (:func:`~arxiv_radar.text.plain.one_line`: line breaks become
+    spaces, control and bidi characters go); then ``&``, ``<`` and ``>`` become
     ``&amp;``, ``&lt;`` and ``&gt;``; ``\\ ` * _ [ ] ~ |`` are backslash-escaped; an
     ``@everyone``/``@here``/``@channel`` mention is broken with a zero-width space.
     """
-    text = " ".join(_CONTROL.sub(" ", text).split())
+    text = one_line(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     return _MENTION.sub("@\u200b\\1", text)
-
-
-def _plain(text: str) -> str:
-    """Trusted one-line text (the configured title): controls and line breaks removed."""
-    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def _link(url: str | None) -> str | None:
@@ -362,7 +359,7 @@ def _entry_lines(entry: DigestEntry) -> list[str]:
     marker = f"{ranked.rank}. "
     indent = " " * len(marker)
     title = escape_markdown(paper.title)
-    link = _link(paper.abs_url)
+    link = _link(abs_url(paper.arxiv_id))
     head = f"[{title}]({link})" if link else title
     facts = [f"score {ranked.score:.1f}", ranked.announce_type.value]
     if paper.primary_category:
@@ -391,9 +388,9 @@ def digest_message(digest: Digest, top: int = 5) -> tuple[str, str]:
     day = digest.announced_on.isoformat()
     shown = digest.entries[: max(top, 0)]
     matched = digest.papers_matched or len(digest.entries)
-    profile = f" [{_plain(digest.profile)}]" if digest.profile != "default" else ""
+    profile = f" [{one_line(digest.profile)}]" if digest.profile != "default" else ""
     noun = "paper" if matched == 1 else "papers"
-    title = f"{_plain(digest.title)}{profile} · {day} · {matched} {noun}"
+    title = f"{one_line(digest.title)}{profile} · {day} · {matched} {noun}"
 
     categories = ", ".join(escape_markdown(c) for c in digest.categories)
     where = f" in {categories}" if categories else ""

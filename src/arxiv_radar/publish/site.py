@@ -21,11 +21,11 @@ no inline script: each page carries a Content-Security-Policy that allows script
 fonts from the site's own files only.
 
 Untrusted text (everything from arXiv or an LLM) is cleaned of control and bidi characters
-(:func:`~arxiv_radar.summarize.sanitize.clean_characters`, applied to every ``{{ value }}``
-that is not :class:`~markupsafe.Markup`) and escaped by Jinja2's autoescape; a summary's HTML
-comes only from :func:`~arxiv_radar.summarize.sanitize.markdown_to_safe_html`; before that, the
-summary's math spans (:mod:`arxiv_radar.summarize.tex`) are escaped so that Markdown renders
-them to exactly their TeX, for KaTeX to find.
+(:func:`~arxiv_radar.text.plain.clean_text`, applied to every ``{{ value }}`` that is not
+:class:`~markupsafe.Markup`) and escaped by Jinja2's autoescape; a summary's HTML comes only
+from :func:`~arxiv_radar.text.sanitize.markdown_to_safe_html`; before that, the summary's math
+spans (:mod:`arxiv_radar.text.tex`) are escaped so that Markdown renders them to exactly their
+TeX, for KaTeX to find. Links to arXiv come from :mod:`arxiv_radar.text.links`.
 
 Every file is rendered first and then written atomically
 (:func:`~arxiv_radar.publish.files.write_atomic`: a temporary file in the same folder, then
@@ -54,7 +54,9 @@ Every file is rendered first and then written atomically
       ]
     }
 
-The fields of a paper with no summary are ``null`` (``extractive`` is ``false``).
+The fields of a paper with no summary are ``null`` (``extractive`` is ``false``). The text of
+the titles, authors, abstract, TL;DR and model is cleaned as in ``exports/digest.json``
+(:func:`~arxiv_radar.text.plain.clean_text`: no control or bidi characters; line breaks kept).
 ``<``, ``>`` and ``&`` in strings are written as ``\\u003c``, ``\\u003e``, ``\\u0026``.
 """
 
@@ -77,8 +79,10 @@ from markupsafe import Markup
 
 from arxiv_radar.models import AnnounceType, Digest, DigestEntry
 from arxiv_radar.publish.files import write_atomic
-from arxiv_radar.summarize.sanitize import clean_characters, markdown_to_safe_html
-from arxiv_radar.summarize.tex import markdown_segments
+from arxiv_radar.text.links import abs_url, pdf_url
+from arxiv_radar.text.plain import clean_text
+from arxiv_radar.text.sanitize import markdown_to_safe_html
+from arxiv_radar.text.tex import markdown_segments
 
 __all__ = [
     "DATA_SCHEMA",
@@ -87,7 +91,6 @@ __all__ = [
     "asset_bytes",
     "asset_names",
     "paper_data",
-    "pdf_url",
     "site_data",
     "summary_html",
     "write_site",
@@ -103,7 +106,6 @@ ASSETS = ("site.css", "site.js", "math.js", "favicon.svg")
 """The site's own files in the package's ``static/``, copied into ``assets/``."""
 KATEX = "katex"
 """The folder of ``static/`` holding KaTeX, copied whole into ``assets/katex/``."""
-PDF_BASE = "https://arxiv.org/pdf/"
 ARCHIVE_PAGE = re.compile(r"(\d{4}-\d{2}-\d{2})\.html")
 _HEADING = re.compile(r"<(/?)h([1-6])>")
 # The summary's headings start at this level: below the page's h1, h2 and each paper's h3.
@@ -219,20 +221,20 @@ def paper_data(entry: DigestEntry) -> dict[str, Any]:
         "rank": ranked.rank,
         "arxiv_id": paper.arxiv_id,
         "version": paper.version,
-        "title": paper.title,
-        "authors": list(paper.authors),
+        "title": clean_text(paper.title),
+        "authors": [clean_text(author) for author in paper.authors],
         "categories": list(paper.categories),
         "primary_category": paper.primary_category,
         "announce_type": ranked.announce_type.value,
         "score": ranked.score,
-        "abstract": paper.abstract,
-        "abs_url": paper.abs_url,
-        "pdf_url": pdf_url(entry),
-        "tldr": summary.tldr if summary else None,
+        "abstract": clean_text(paper.abstract),
+        "abs_url": abs_url(paper.arxiv_id),
+        "pdf_url": pdf_url(paper.arxiv_id, paper.version),
+        "tldr": clean_text(summary.tldr) if summary else None,
         "summary_html": str(summary_html(entry)) if summary else None,
         "summary_status": summary.status.value if summary else None,
         "extractive": bool(summary and summary.extractive),
-        "model": summary.model if summary else None,
+        "model": clean_text(summary.model) if summary else None,
     }
 
 
@@ -241,7 +243,7 @@ def site_data(digest: Digest) -> dict[str, Any]:
     return {
         "schema": DATA_SCHEMA,
         "version": DATA_VERSION,
-        "title": digest.title,
+        "title": clean_text(digest.title),
         "profile": digest.profile,
         "announced_on": digest.announced_on.isoformat(),
         "generated_at": digest.generated_at.astimezone(dt.UTC).isoformat(),
@@ -249,11 +251,6 @@ def site_data(digest: Digest) -> dict[str, Any]:
         "papers_matched": digest.papers_matched,
         "papers": [paper_data(entry) for entry in digest.entries],
     }
-
-
-def pdf_url(entry: DigestEntry) -> str:
-    """The PDF of the ranked version of the paper on arXiv."""
-    return PDF_BASE + entry.ranked.paper.versioned_id
 
 
 def summary_html(entry: DigestEntry) -> Markup:
@@ -302,10 +299,11 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        finalize=_clean_text,
+        finalize=_clean_printed,
     )
     env.globals.update(
         summary_html=summary_html,
+        abs_url=abs_url,
         pdf_url=pdf_url,
         announce_types=[kind.value for kind in AnnounceType],
     )
@@ -313,11 +311,11 @@ def _environment() -> Environment:
     return env
 
 
-def _clean_text(value: Any) -> Any:
+def _clean_printed(value: Any) -> Any:
     """Every printed value but Markup (sanitized HTML) loses control and bidi characters: a
     U+202E in a title must not reverse the text around it on the page."""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return clean_characters(value)
+        return clean_text(value)
     return value
 
 

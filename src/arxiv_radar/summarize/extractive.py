@@ -21,7 +21,7 @@ PageRank by power iteration, in pure Python), and then:
 The headings are in the configured language, but the sentences stay in the abstract's
 language (English, nearly always): they are quotations, not translations. The Markdown starts
 with a line saying so, and the sentences in it are escaped so that they render as the abstract
-wrote them, except their TeX math (:mod:`arxiv_radar.summarize.tex`), which is kept as TeX
+wrote them, except their TeX math (:mod:`arxiv_radar.text.tex`), which is kept as TeX
 between dollars (``$P \\leq NP$``, ``$$...$$``), as a model would write it, unless it holds
 what Markdown could read as code, HTML or a link. The result is deterministic and takes about
 a millisecond per abstract.
@@ -44,8 +44,8 @@ from collections.abc import Sequence
 from arxiv_radar.models import Paper, SummarySection
 from arxiv_radar.summarize.parsing import ParsedSummary
 from arxiv_radar.summarize.prompting import SECTION_TITLES, Language
-from arxiv_radar.summarize.sanitize import clean_characters
-from arxiv_radar.summarize.tex import text_segments
+from arxiv_radar.text.plain import clean_text
+from arxiv_radar.text.tex import text_segments
 
 __all__ = [
     "EXTRACTIVE_VERSION",
@@ -356,7 +356,7 @@ def summarize_extractive(
     """``paper``'s extractive summary (see the module docstring)."""
     titles = SECTION_TITLES.get(language, SECTION_TITLES["en"])
     label = LABELS.get(language, LABELS["en"])
-    sentences = split_sentences(clean_characters(paper.abstract))
+    sentences = split_sentences(clean_text(paper.abstract))
     if not sentences:
         empty = _EMPTY.get(language, _EMPTY["en"])
         return ParsedSummary(None, (), (1, 2, 3, 4), f"{label}\n\n{empty}\n")

@@ -15,7 +15,7 @@ Models do not follow a format exactly, so :func:`parse_summary` accepts what the
 - a reasoning block (``<think>...</think>``) before the answer, and an answer wrapped whole
   in a code fence.
 
-The answer is sanitized (:func:`~arxiv_radar.summarize.sanitize.sanitize_markdown`) before it
+The answer is sanitized (:func:`~arxiv_radar.text.sanitize.sanitize_markdown`) before it
 is read, so ``markdown``, ``tldr`` and every section body are safe Markdown. A section whose
 heading is missing or whose body is empty is listed in ``missing_sections``; the caller
 decides what that means (status ``incomplete``). Never raises.
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from arxiv_radar.models import SummarySection
 from arxiv_radar.summarize.prompting import SECTION_TITLES, Language
-from arxiv_radar.summarize.sanitize import sanitize_markdown
+from arxiv_radar.text.sanitize import sanitize_markdown
 
 __all__ = ["ParsedSummary", "parse_summary", "strip_model_wrapping"]
 

@@ -12,9 +12,10 @@ Both come from package data (``prompts/system_<lang>.txt`` and ``prompts/<lang>.
 ``summaries.prompt_file`` replaces only the task prompt: the old tool's
 ``ai_summary_prompt.txt`` works as it is, and the delimiting and the output format still apply.
 
-Everything taken from the paper is untrusted. It only ever appears inside the data block, and
-any run of three or more ``<`` or ``>`` in it is replaced by look-alike characters (``‹``,
-``›``), so no text in a paper can close the block or open a new one.
+Everything taken from the paper is untrusted. It only ever appears inside the data block,
+cleaned of control and bidi characters (:mod:`arxiv_radar.text.plain`: the title and authors
+on one line each), and any run of three or more ``<`` or ``>`` in it is replaced by look-alike
+characters (``‹``, ``›``), so no text in a paper can close the block or open a new one.
 
 :func:`prompt_hash` digests everything besides the paper that changes the answer (both prompt
 texts, the language, the input mode and :data:`PROMPT_FORMAT_VERSION`); it is part of a
@@ -33,6 +34,7 @@ from typing import Literal, get_args
 
 from arxiv_radar.errors import ConfigError
 from arxiv_radar.models import Paper
+from arxiv_radar.text.plain import clean_text, one_line
 
 __all__ = [
     "DATA_CLOSE",
@@ -109,7 +111,6 @@ _LABELS: dict[Language, dict[str, str]] = {
 _USER_LAYOUT = "{intro}\n\n{open}\n{metadata}\n\n{text}\n{close}\n\n{task}"
 
 _MARKER_RUN = re.compile(r"<{3,}|>{3,}")
-_SPACE = re.compile(r"\s+")
 
 
 def neutralize_markers(text: str) -> str:
@@ -149,7 +150,7 @@ class PromptTemplate:
         """The ``[system, user]`` chat messages asking for ``paper``'s summary from ``text``."""
         labels = _LABELS[self.language]
         metadata = [
-            f"{labels['title']}: {_one_line(paper.title)}",
+            f"{labels['title']}: {one_line(paper.title)}",
             f"{labels['authors']}: {_authors(paper.authors, labels['more_authors'])}",
             f"{labels['categories']}: {', '.join(paper.categories) or '-'}",
             f"{labels['id']}: {paper.versioned_id}",
@@ -159,7 +160,7 @@ class PromptTemplate:
             intro=labels["intro"].format(open=DATA_OPEN, close=DATA_CLOSE),
             open=DATA_OPEN,
             metadata=neutralize_markers("\n".join(metadata)),
-            text=neutralize_markers(text.strip()),
+            text=neutralize_markers(clean_text(text).strip()),
             close=DATA_CLOSE,
             task=self.task,
         )
@@ -239,14 +240,10 @@ def _read_prompt_file(prompt_file: str | Path) -> str:
     return text
 
 
-def _one_line(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
-
-
 def _authors(authors: tuple[str, ...], more: str) -> str:
     if not authors:
         return "-"
-    shown = ", ".join(_one_line(name) for name in authors[:_MAX_AUTHORS])
+    shown = ", ".join(one_line(name) for name in authors[:_MAX_AUTHORS])
     if len(authors) > _MAX_AUTHORS:
         shown += " " + more.format(count=len(authors))
     return shown

@@ -50,7 +50,8 @@ def summarize_configured(
     if needs_arxiv(config, spec):
         if arxiv is None:
             raise ValueError(f"input_mode '{section.input_mode}' needs an arXiv client")
-        from arxiv_radar.summarize.fulltext import fetch_fulltext, paper_url
+        from arxiv_radar.summarize.fulltext import fetch_fulltext
+        from arxiv_radar.text.links import pdf_url
 
         client = arxiv
         urls = config.arxiv
@@ -68,7 +69,7 @@ def summarize_configured(
         else:
 
             def pdf_source(paper: Paper) -> bytes:
-                return client.get(paper_url(urls.pdf_url, paper)).content
+                return client.get(pdf_url(paper.arxiv_id, paper.version, base=urls.pdf_url)).content
 
     def build() -> SummaryClient:
         from arxiv_radar.summarize.clients import make_client  # imports the openai SDK

@@ -291,7 +291,7 @@ def summarize_papers(
             parsed = summarize_extractive(paper, language=config.language)
             summary = _stored(keys[paper.arxiv_id], "extractive", parsed, extractive=True)
             store.save_summary(summary)
-            done(_outcome(paper, summary.status.value, summary))  # type: ignore[arg-type]
+            done(_outcome(paper, summary.status.value, summary))
     elif todo:
         if client is None:
             raise ValueError(f"provider '{spec.name}' needs a client")
@@ -454,7 +454,7 @@ async def _run_jobs(
                 cost=outcome.cost,
             )
             store.save_summary(summary)
-            on_outcome(_outcome(paper, summary.status.value, summary))  # type: ignore[arg-type]
+            on_outcome(_outcome(paper, summary.status.value, summary))
             return
         if outcome.status == "skipped":
             on_outcome(

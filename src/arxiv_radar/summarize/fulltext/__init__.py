@@ -7,7 +7,9 @@ no text beyond the abstract, it reads the PDF at ``{pdf_url}/{id}v{version}`` in
 that fails too, the result is the abstract, and :attr:`FullText.note` says why: the caller
 always gets a usable input and can see (``source == "abstract"``) that it is not the full text.
 Only arXiv failures (:class:`~arxiv_radar.errors.ArxivError`) lead to a fallback; every
-fallback is logged and named in the note. Downloads stop at ``max_bytes``.
+fallback is logged and named in the note. Downloads stop at ``max_bytes``. Reading a PDF
+needs pypdf (the ``pdf`` extra): without it, a paper with no HTML raises
+:class:`~arxiv_radar.errors.MissingExtraError` before its PDF is fetched.
 
 :func:`extract_html_sections` reads arXiv's LaTeXML rendering (``article.ltx_document``): one
 :class:`Section` per top-level section (the abstract first), subsection headings kept inside
@@ -36,7 +38,7 @@ section that does not fit is cut at a paragraph or sentence boundary and ends wi
 are named in a last line starting ``[Left out to fit the token budget:``.
 
 Everything here is untrusted paper text: control and bidi characters are removed (with
-:func:`~arxiv_radar.summarize.sanitize.clean_characters`) and whitespace is normalised.
+:func:`~arxiv_radar.text.plain.clean_text`) and whitespace is normalised.
 The prompt (``PromptTemplate.messages``) puts the text inside its delimited data block.
 """
 
@@ -52,7 +54,7 @@ from arxiv_radar.arxiv.http import ArxivClient
 from arxiv_radar.errors import ArxivError, ArxivHTTPError, ArxivParseError
 from arxiv_radar.models import Paper
 from arxiv_radar.summarize.fulltext.html import extract_html_sections
-from arxiv_radar.summarize.fulltext.pdf import extract_pdf_sections
+from arxiv_radar.summarize.fulltext.pdf import extract_pdf_sections, require_pdf
 from arxiv_radar.summarize.fulltext.text import (
     CHARS_PER_TOKEN,
     CUT_MARKER,
@@ -65,6 +67,7 @@ from arxiv_radar.summarize.fulltext.text import (
     section_kind,
 )
 from arxiv_radar.summarize.fulltext.trim import Trimmed, trim_sections
+from arxiv_radar.text import links
 
 __all__ = [
     "CHARS_PER_TOKEN",
@@ -79,7 +82,6 @@ __all__ = [
     "extract_html_sections",
     "extract_pdf_sections",
     "fetch_fulltext",
-    "paper_url",
     "section_kind",
     "trim_sections",
 ]
@@ -104,11 +106,6 @@ class FullText:
 # -- fetching ------------------------------------------------------------------------------
 
 
-def paper_url(base: str, paper: Paper) -> str:
-    """``{base}/{id}v{version}``: where arXiv serves this version's HTML or PDF."""
-    return f"{base.rstrip('/')}/{paper.versioned_id}"
-
-
 def fetch_fulltext(
     client: ArxivClient,
     paper: Paper,
@@ -120,12 +117,15 @@ def fetch_fulltext(
 ) -> FullText:
     """The paper's text for a prompt: HTML, else PDF, else the abstract (see the module doc)."""
     problems: list[str] = []
+    html_link = links.html_url(paper.arxiv_id, paper.version, base=html_url)
+    pdf_link = links.pdf_url(paper.arxiv_id, paper.version, base=pdf_url)
     attempts: tuple[tuple[Source, str, Callable[[bytes], list[Section]]], ...] = (
-        ("html", html_url, extract_html_sections),
-        ("pdf", pdf_url, extract_pdf_sections),
+        ("html", html_link, extract_html_sections),
+        ("pdf", pdf_link, extract_pdf_sections),
     )
-    for source, base, extract in attempts:
-        url = paper_url(base, paper)
+    for source, url, extract in attempts:
+        if source == "pdf":
+            require_pdf()  # no PDF downloaded in vain: without pypdf the paper fails, saying so
         try:
             sections = extract(_download(client, url, max_bytes=max_bytes))
         except ArxivError as error:

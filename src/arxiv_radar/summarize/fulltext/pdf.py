@@ -1,4 +1,10 @@
-"""A PDF's text to sections: the fallback when a paper has no HTML rendering."""
+"""A PDF's text to sections: the fallback when a paper has no HTML rendering.
+
+pypdf comes with the ``pdf`` extra and is imported when a PDF is read: without it,
+:func:`require_pdf` (and :func:`extract_pdf_sections`) raise a
+:class:`~arxiv_radar.errors.MissingExtraError` naming ``pip install "arxiv-radar[pdf]"``, so a
+paper that would need its PDF fails with that message instead of being read from the abstract.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,7 @@ import math
 import re
 from collections import Counter
 
-from pypdf import PdfReader
-
-from arxiv_radar.errors import ArxivParseError
+from arxiv_radar.errors import ArxivParseError, require_extra
 from arxiv_radar.summarize.fulltext.text import (
     _NEVER_KEPT,
     _SEP,
@@ -41,14 +45,26 @@ _HYPHENATED_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 _PARAGRAPH_END = re.compile(r"[.!?:。！？][\"'”’)\]]*$")
 
 
+PDF_MODULES = {"pypdf": "pypdf"}
+"""What reading a PDF imports (module -> package): the ``pdf`` extra."""
+
+
+def require_pdf() -> None:
+    """Raise :class:`~arxiv_radar.errors.MissingExtraError` unless pypdf is installed."""
+    require_extra("pdf", "reading a paper's PDF (its full text without HTML)", PDF_MODULES)
+
+
 def extract_pdf_sections(content: bytes) -> list[Section]:
     """The sections of a paper's PDF, in order (see the module docstring); ``[]`` when it
     holds no text. Raises :class:`~arxiv_radar.errors.ArxivParseError` for bytes pypdf cannot
-    read as a PDF."""
+    read as a PDF, :class:`~arxiv_radar.errors.MissingExtraError` without pypdf."""
     return _split_sections(_clean_lines(_pdf_pages(content)))
 
 
 def _pdf_pages(content: bytes) -> list[str]:
+    require_pdf()
+    from pypdf import PdfReader
+
     if b"%PDF-" not in content[:1024]:
         raise ArxivParseError("the response is not a PDF file")
     try:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from arxiv_radar.summarize.sanitize import clean_characters
+from arxiv_radar.text.plain import clean_text
 
 Source = Literal["html", "pdf", "abstract"]
 SectionKind = Literal[
@@ -61,7 +61,7 @@ def estimate_tokens(text: str) -> int:
 
 def _normalise(text: str) -> str:
     """One line of clean text: no control/bidi characters, single spaces."""
-    return _SPACE.sub(" ", clean_characters(text).translate(_INVISIBLE)).strip()
+    return _SPACE.sub(" ", clean_text(text).translate(_INVISIBLE)).strip()
 
 
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*|[IVXL]+|[A-Z])\.?\s+")

@@ -16,7 +16,7 @@ from arxiv_radar.summarize.fulltext.text import (
     _normalise,
     estimate_tokens,
 )
-from arxiv_radar.summarize.sanitize import clean_characters
+from arxiv_radar.text.plain import clean_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +172,7 @@ def _trimmed(
     truncated: bool,
     omitted: Sequence[Section] = (),
 ) -> Trimmed:
-    text = clean_characters(_SEP.join(t for t in texts if t))
+    text = clean_text(_SEP.join(t for t in texts if t))
     if estimate_tokens(text) > max_tokens:  # only with a budget smaller than the title
         text, truncated = _prefix_within(text, max_tokens - 1), True
     return Trimmed(

@@ -7,9 +7,8 @@ answer with raw HTML, ``javascript:`` links or tracking images. Two functions:
 CommonMark renderer, even one that allows raw HTML, turns into no raw HTML, no image and no link
 other than ``http``/``https``:
 
-- line endings become ``\\n``; control characters (but tab and newline), Unicode bidi controls
-  (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), U+FEFF, the noncharacters U+FFFE and
-  U+FFFF (which XML 1.0 refuses: a feed could not be written) and lone surrogates are removed;
+- the characters are cleaned by :func:`~arxiv_radar.text.plain.clean_text` (line endings
+  become ``\\n``; control, bidi and other characters that are not text or not XML go);
 - raw HTML tags, comments, processing instructions and declarations are removed, and the text
   between tags is kept (``<b>bold</b>`` becomes ``bold``, ``<br>`` a space); any other ``<`` that
   could open a tag is escaped (``\\<``), so it shows as text;
@@ -44,9 +43,10 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from arxiv_radar.text.plain import clean_text
+
 __all__ = [
     "MAX_CHARS",
-    "clean_characters",
     "code_block_runs",
     "is_safe_markdown",
     "markdown_to_safe_html",
@@ -58,15 +58,6 @@ MAX_CHARS = 20_000
 _MAX_PASSES = 4
 _ALLOWED_URL = re.compile(r"https?://", re.IGNORECASE)
 _PUNCT = frozenset(string.punctuation)
-
-# -- characters ---------------------------------------------------------------------------
-
-_BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C, 0xFEFF]
-_CONTROLS = [c for c in range(0x20) if c not in (0x09, 0x0A)] + [0x7F, *range(0x80, 0xA0)]
-_SURROGATES = range(0xD800, 0xE000)  # lone halves: not text, and not encodable as UTF-8
-_NOT_XML = (0xFFFE, 0xFFFF)  # noncharacters XML 1.0 refuses (lxml will not write them)
-_DELETE = dict.fromkeys([*_BIDI, *_CONTROLS, *_SURROGATES, *_NOT_XML])
-_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029]")
 
 # -- raw HTML, as CommonMark recognises it ---------------------------------------------------
 
@@ -94,7 +85,7 @@ _URL_UNSAFE = re.compile(r"""[\x00-\x20\x7f<>"'`()\[\]\\|&]""")
 
 def sanitize_markdown(text: str, *, max_chars: int = MAX_CHARS) -> str:
     """``text`` as safe, readable Markdown (see the module docstring). Never raises."""
-    text = original = _truncate(clean_characters(text), max_chars)
+    text = original = _truncate(clean_text(text), max_chars)
     for _ in range(_MAX_PASSES):
         cleaned = _clean(text, careful=True)
         if cleaned == text:
@@ -179,13 +170,6 @@ def _safe_token(token: Token) -> bool:
 
 
 # -- the passes ----------------------------------------------------------------------------
-
-
-def clean_characters(text: str) -> str:
-    """``text`` with ``\\n`` line endings and without control characters (but tab and newline),
-    bidi controls, U+FEFF, U+FFFE, U+FFFF and lone surrogates: the first step of
-    :func:`sanitize_markdown`."""
-    return _LINE_BREAKS.sub("\n", text).translate(_DELETE)
 
 
 def _truncate(text: str, max_chars: int) -> str:

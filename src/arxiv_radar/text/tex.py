@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from arxiv_radar.summarize.sanitize import code_block_runs
+from arxiv_radar.text.sanitize import code_block_runs
 
 __all__ = ["MAX_TEX", "Segment", "markdown_segments", "text_segments"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arxiv_radar.summarize.sanitize import code_block_runs, sanitize_markdown
-from arxiv_radar.summarize.tex import markdown_segments
+from arxiv_radar.text.sanitize import code_block_runs, sanitize_markdown
+from arxiv_radar.text.tex import markdown_segments
 
 ANSWER = "TL;DR: $P$ holds.\n\n```\ncost = $5 and $x$\n```\n\n    indented $y$ code\n\nAfter $z$.\n"
 

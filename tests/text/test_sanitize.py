@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from arxiv_radar.summarize.sanitize import (
+from arxiv_radar.text.sanitize import (
     MAX_CHARS,
     is_safe_markdown,
     markdown_to_safe_html,
