@@ -29,8 +29,8 @@ def table_names(store: Store) -> set[str]:
 
 def test_open_empty_database_runs_every_migration(db_url: str) -> None:
     with Store.open(db_url) as store:
-        assert store.applied_migrations == ("0001", "0002", "0003", "0004", "0005")
-        assert store.schema_revision() == Store.head_revision() == "0005"
+        assert store.applied_migrations == ("0001", "0002", "0003", "0004", "0005", "0006")
+        assert store.schema_revision() == Store.head_revision() == "0006"
         assert table_names(store) >= TABLES
         assert store.count_papers() == 0
 
@@ -217,6 +217,6 @@ def test_a_store_from_before_scores_is_upgraded_with_its_data(db_url: str) -> No
         assert old.schema_revision() == "0001"
         assert "scores" not in table_names(old)
     with Store.open(db_url) as store:
-        assert store.applied_migrations == ("0002", "0003", "0004", "0005")
+        assert store.applied_migrations == ("0002", "0003", "0004", "0005", "0006")
         assert "scores" in table_names(store)
         assert store.count_papers() == 1

@@ -27,6 +27,7 @@ from arxiv_radar.cli.common import (
 )
 from arxiv_radar.cli.rank_command import resolve_profile
 from arxiv_radar.errors import LLMError
+from arxiv_radar.text.plain import one_line
 
 if TYPE_CHECKING:  # imported where used: every command starts without them
     from arxiv_radar.models import Paper
@@ -80,7 +81,7 @@ def print_report(report: SummarizeReport) -> None:
             f"{item.arxiv_id}v{item.version}",
             f"[{style}]{item.status}[/]",
             str(item.tokens_in + item.tokens_out) if item.tokens_in or item.tokens_out else "-",
-            escape(item.title) + note,
+            escape(one_line(item.title)) + note,
         )
     out.print(table)
     if report.extractive:
@@ -169,7 +170,8 @@ def summarize(
     name, settings = resolve_profile(ctx.config, profile)
     count = top if top is not None else section.max_papers
     with Store.open(ctx.store_url) as store:
-        ranking = rank_day(store, name, settings, day=parse_date(date), save=False)
+        # the stored ranking; computed and stored only when the store has none current
+        ranking = rank_day(store, name, settings, day=parse_date(date))
         papers = [item.paper for item in ranking.ranked[:count]]
         if not papers:
             message = f"No ranked papers on {ranking.day} for profile {name}: nothing to summarize."

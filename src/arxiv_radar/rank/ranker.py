@@ -1,21 +1,32 @@
-"""The rank stage: a day's stored papers, ranked for a profile, scores written back.
+"""The rank stage: a day's stored papers, ranked for a profile, once, and stored.
 
-``rank_day`` reads the papers announced on one day (in arXiv's listing order), ranks
-them with the profile's scorer, and stores every paper's score and explanation
-(dropped papers included, with the reason) in ``scores``. Nothing here prints.
+``rank_day`` reads the papers announced on one day (in arXiv's listing order). When the
+store holds a ranking of that day for the profile's ranking configuration (the ``rankings``
+read model, keyed by :func:`~arxiv_radar.store.rankings.config_hash`) and the day's papers
+are still those it ranked, that ranking is returned as stored: nothing is scored. Otherwise
+the papers are ranked with the profile's scorer and, with ``save``, the ranking is stored
+with every paper's score and explanation (dropped papers included, with the reason), the
+scores also in ``scores``. Nothing here prints.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from arxiv_radar.config import ProfileConfig
 from arxiv_radar.errors import UsageError
-from arxiv_radar.models import AnnounceType, Explanation, RankedPaper, StoredPaper
+from arxiv_radar.models import AnnounceType, Explanation, Paper, RankedPaper, StoredPaper
 from arxiv_radar.rank import compile_profile
 from arxiv_radar.rank.scoring import Candidate, Mode
 from arxiv_radar.store import Store
+from arxiv_radar.store.rankings import (
+    RankingEntry,
+    StoredRanking,
+    config_hash,
+    papers_hash,
+)
 
 
 @dataclass(frozen=True)
@@ -70,9 +81,37 @@ def rank_day(
     mode: Mode | None = None,
     save: bool = True,
 ) -> DayRanking:
-    """Rank the papers announced on ``day`` (default: the latest) and store the scores."""
+    """The ranking of the papers announced on ``day`` (default: the latest): the stored one
+    when it is current, else computed (and stored, with ``save``)."""
     day = resolve_day(store, day)
     candidates = candidates_for_day(store, day)
+    key = config_hash(profile, mode)
+    fingerprint = papers_hash((c.paper, c.announce_type) for c in candidates)
+    stored = store.ranking(profile_name, day, key) if candidates else None
+    if stored is not None and stored.papers_hash == fingerprint:
+        return from_stored(stored, {c.paper.arxiv_id: c.paper for c in candidates})
+    ranking = _compute(candidates, profile_name, profile, day, mode)
+    if save and candidates:
+        store.save_scores(
+            profile_name,
+            [
+                (c.paper.arxiv_id, c.paper.version, ranking.explanations[c.paper.arxiv_id])
+                for c in candidates
+            ],
+        )
+        store.save_ranking(to_stored(ranking, candidates, key, fingerprint))
+    return ranking
+
+
+def _compute(
+    candidates: list[Candidate],
+    profile_name: str,
+    profile: ProfileConfig,
+    day: dt.date,
+    mode: Mode | None,
+) -> DayRanking:
+    """Score ``candidates`` with the profile's scorer: the ranked papers, and an
+    explanation for every candidate."""
     scorer = compile_profile(profile, mode=mode)
     ranked = scorer.rank(candidates)
     explanations = {item.paper.arxiv_id: item.explanation for item in ranked}
@@ -81,14 +120,6 @@ def rank_day(
             explanations[candidate.paper.arxiv_id] = scorer.explain(
                 candidate.paper, candidate.announce_type
             )
-    if save and candidates:
-        store.save_scores(
-            profile_name,
-            [
-                (c.paper.arxiv_id, c.paper.version, explanations[c.paper.arxiv_id])
-                for c in candidates
-            ],
-        )
     return DayRanking(
         day=day,
         profile=profile_name,
@@ -96,6 +127,59 @@ def rank_day(
         considered=len(candidates),
         ranked=ranked,
         explanations=explanations,
+    )
+
+
+def to_stored(
+    ranking: DayRanking, candidates: list[Candidate], key: str, fingerprint: str
+) -> StoredRanking:
+    """``ranking`` as the store keeps it: shown papers by rank, then the others in
+    announcement order."""
+    shown = {item.paper.arxiv_id for item in ranking.ranked}
+    entries = [
+        RankingEntry(
+            arxiv_id=item.paper.arxiv_id,
+            version=item.paper.version,
+            announce_type=item.announce_type,
+            rank=item.rank,
+            score=item.score,
+            explanation=item.explanation,
+        )
+        for item in ranking.ranked
+    ]
+    entries.extend(
+        RankingEntry(
+            arxiv_id=c.paper.arxiv_id,
+            version=c.paper.version,
+            announce_type=c.announce_type,
+            score=ranking.explanations[c.paper.arxiv_id].total,
+            explanation=ranking.explanations[c.paper.arxiv_id],
+        )
+        for c in candidates
+        if c.paper.arxiv_id not in shown
+    )
+    return StoredRanking(
+        profile=ranking.profile,
+        day=ranking.day,
+        config_hash=key,
+        mode=ranking.mode,
+        papers_hash=fingerprint,
+        considered=ranking.considered,
+        kept=ranking.kept,
+        entries=tuple(entries),
+        computed_at=dt.datetime.now(dt.UTC),
+    )
+
+
+def from_stored(stored: StoredRanking, papers: Mapping[str, Paper]) -> DayRanking:
+    """The :class:`DayRanking` a stored ranking holds, with the day's ``papers``."""
+    return DayRanking(
+        day=stored.day,
+        profile=stored.profile,
+        mode=stored.mode,
+        considered=stored.considered,
+        ranked=stored.ranked(papers),
+        explanations=stored.explanations,
     )
 
 

@@ -1,8 +1,10 @@
 """What the server reads from the store: its state, and each day's digest.
 
-Nothing here calls arXiv or a model: a day's digest is the profile's ranking of the papers
-the store holds for that day (ranked in memory, ``save=False``: the request path never
-writes) with the summaries the store holds for them, exactly as the daily run builds it.
+Nothing here calls arXiv or a model, and nothing ranks: a day's digest is the profile's
+ranking of that day as the store holds it (the ``rankings`` read model the daily run,
+``rank`` and ``summarize`` write, under the profile's ranking configuration hash) with the
+summaries the store holds for its papers, exactly as the daily run builds it. A day without a
+stored ranking for this profile and configuration has no digest (404) until a run ranks it.
 
 :class:`StoreState` is what makes a cached response stale: the latest announcement date,
 the latest row of ``runs`` (a run started or finished) and the number of papers. It is
@@ -24,8 +26,8 @@ from dataclasses import dataclass
 from arxiv_radar.config import Config
 from arxiv_radar.models import Digest
 from arxiv_radar.publish.digest import make_digest, summaries_for
-from arxiv_radar.rank.ranker import DayRanking, rank_day
-from arxiv_radar.store import Store
+from arxiv_radar.store import Store, StoredRanking
+from arxiv_radar.store.rankings import config_hash
 
 __all__ = ["DayView", "StoreData", "StoreState"]
 
@@ -51,7 +53,7 @@ class DayView:
     """
 
     digest: Digest
-    ranking: DayRanking
+    ranking: StoredRanking
     last_modified: dt.datetime
 
 
@@ -69,10 +71,10 @@ class StoreData:
         owns_store: bool = True,
     ) -> None:
         self.config = config
-        self.profile_config = config.profile(profile)  # an unknown profile fails here, at once
-        self.profile = profile or next(
-            name for name, value in config.profiles.items() if value is self.profile_config
-        )
+        named = config.named_profile(profile)  # an unknown profile fails here, at once
+        self.profile_config = named.settings
+        self.profile = named.name
+        self.config_hash = config_hash(self.profile_config)
         self._open_store = open_store
         self._owns_store = owns_store
         self._store: Store | None = None
@@ -84,6 +86,7 @@ class StoreData:
         self._state_lock = threading.Lock()
         self._views: dict[tuple[StoreState, dt.date], DayView | None] = {}
         self._views_lock = threading.Lock()
+        self._latest: dict[StoreState, dt.date | None] = {}
 
     # -- the store ----------------------------------------------------------------------------
 
@@ -136,8 +139,9 @@ class StoreData:
     # -- days ---------------------------------------------------------------------------------
 
     def day_view(self, state: StoreState, day: dt.date | None = None) -> DayView | None:
-        """The view of ``day`` (default: the latest announcement day); None without papers."""
-        day = day or state.latest_day
+        """The view of ``day`` (default: the latest ranked day); None without a stored
+        ranking of the day's papers."""
+        day = day or self.latest_ranked_day(state)
         if day is None:
             return None
         key = (state, day)
@@ -153,10 +157,13 @@ class StoreData:
 
     def _build_view(self, day: dt.date) -> DayView | None:
         store = self.store
-        ranking = rank_day(store, self.profile, self.profile_config, day=day, save=False)
-        if not ranking.considered:
+        stored = store.ranking(self.profile, day, self.config_hash)
+        if stored is None or not stored.considered:
             return None
-        summaries = summaries_for(store, ranking.ranked)
+        shown = [entry.arxiv_id for entry in stored.entries if entry.rank is not None]
+        papers = {arxiv_id: found.paper for arxiv_id, found in store.get_papers(shown).items()}
+        ranked = stored.ranked(papers)
+        summaries = summaries_for(store, ranked)
         published = self._published_at(day)
         newest = max(
             (s.created_at for s in summaries.values() if s.created_at is not None), default=None
@@ -165,14 +172,14 @@ class StoreData:
         digest = make_digest(
             self.config,
             announced_on=day,
-            ranked=ranking.ranked,
+            ranked=ranked,
             summaries=summaries,
             profile=self.profile,
-            papers_announced=ranking.considered,
-            papers_matched=ranking.kept,
+            papers_announced=stored.considered,
+            papers_matched=stored.kept,
             generated_at=published,
         )
-        return DayView(digest=digest, ranking=ranking, last_modified=last_modified)
+        return DayView(digest=digest, ranking=stored, last_modified=last_modified)
 
     def _published_at(self, day: dt.date) -> dt.datetime:
         """When ``day`` was last published: the end of the latest successful run for it,
@@ -189,6 +196,18 @@ class StoreData:
                     return record.finished_at.astimezone(dt.UTC)
         return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
 
+    def latest_ranked_day(self, state: StoreState) -> dt.date | None:
+        """The newest day with a stored ranking for this profile and configuration (read
+        once per store state)."""
+        with self._views_lock:
+            if state in self._latest:
+                return self._latest[state]
+        days = self.days()
+        latest = days[0] if days else None
+        with self._views_lock:
+            self._latest = {state: latest}
+        return latest
+
     def days(self) -> list[dt.date]:
-        """Every announcement day in the store, newest first."""
-        return sorted(self.store.announcement_dates(), reverse=True)
+        """Every day with a stored ranking for this profile and configuration, newest first."""
+        return sorted(self.store.ranked_days(self.profile, self.config_hash), reverse=True)

@@ -6,7 +6,8 @@ store; see docs/store.md for the tables and the upsert rules.
 """
 
 from .publications import Publication
+from .rankings import RankingEntry, StoredRanking
 from .scores import StoredScore
 from .store import RunRecord, Store
 
-__all__ = ["Publication", "RunRecord", "Store", "StoredScore"]
+__all__ = ["Publication", "RankingEntry", "RunRecord", "Store", "StoredRanking", "StoredScore"]

@@ -57,7 +57,7 @@ def record(
         "published_at": published_at,
     }
     key = conn.execute(insert(publications).values(values)).inserted_primary_key
-    return Publication(id=int(key[0]) if key is not None else 0, **values)
+    return Publication.model_validate({"id": int(key[0]) if key is not None else 0, **values})
 
 
 def _of_profile(profile: str | None) -> ColumnElement[bool] | None:

@@ -28,6 +28,7 @@ from ..models import (
 )
 from . import migrate
 from . import publications as publication_rows
+from . import rankings as ranking_rows
 from . import scores as score_rows
 from . import summaries as summary_rows
 from .connect import WRITE_OPTION, Target, build_engine, connect_error, describe, resolve
@@ -41,6 +42,7 @@ from .papers import (
     upsert_papers,
 )
 from .publications import Publication
+from .rankings import StoredRanking
 from .scores import StoredScore
 from .tables import RUN_STATUSES, announcements, http_cache, listings, runs
 from .tables import papers as papers_table
@@ -406,6 +408,23 @@ class Store:
         """The newest stored score of each of these papers for ``profile``."""
         with self._transaction("reading scores") as conn:
             return score_rows.load(conn, profile, arxiv_ids)
+
+    # -- rankings -----------------------------------------------------------------------------
+
+    def save_ranking(self, ranking: StoredRanking) -> None:
+        """Store a day's ranking under its (profile, day, configuration hash) key."""
+        with self._transaction("saving a ranking", write=True) as conn:
+            ranking_rows.save(conn, ranking)
+
+    def ranking(self, profile: str, day: dt.date, config_hash: str) -> StoredRanking | None:
+        """``profile``'s stored ranking of ``day`` under ``config_hash``, or None."""
+        with self._transaction("reading a ranking") as conn:
+            return ranking_rows.load(conn, profile, day, config_hash)
+
+    def ranked_days(self, profile: str, config_hash: str) -> set[dt.date]:
+        """The days with a stored ranking of ``profile`` under ``config_hash``."""
+        with self._transaction("reading rankings") as conn:
+            return ranking_rows.days(conn, profile, config_hash)
 
     # -- summaries ----------------------------------------------------------------------------
 

@@ -209,6 +209,24 @@ scores = Table(
     CheckConstraint("mode IN ('keywords', 'legacy')", name="mode"),
 )
 
+rankings = Table(
+    "rankings",
+    metadata,
+    Column("profile", Text(), nullable=False),
+    Column("announced_on", Date, nullable=False),
+    Column("config_hash", Text(), nullable=False),
+    Column("mode", Text(), nullable=False),
+    Column("papers_hash", Text(), nullable=False),
+    Column("considered", Integer, nullable=False),
+    Column("kept", Integer, nullable=False),
+    Column("shown", Integer, nullable=False),
+    Column("entries", json_type(), nullable=False),
+    Column("computed_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("profile", "announced_on", "config_hash"),
+    CheckConstraint("mode IN ('keywords', 'legacy')", name="mode"),
+    CheckConstraint("considered >= kept AND kept >= shown AND shown >= 0", name="counts"),
+)
+
 summaries = Table(
     "summaries",
     metadata,
