@@ -67,10 +67,6 @@ class Paper(BaseModel):
     def versioned_id(self) -> str:
         return f"{self.arxiv_id}v{self.version}"
 
-    @property
-    def abs_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.arxiv_id}"
-
 
 class Announcement(BaseModel):
     """A paper listed on one announcement day by one source.
@@ -318,6 +314,8 @@ class Digest(BaseModel):
 class StageReport(BaseModel):
     """One stage of a run: how it ended, how long it took, what it counted."""
 
+    model_config = ConfigDict(frozen=True)
+
     name: Literal["fetch", "rank", "summarize", "publish", "notify"]
     status: Literal["ok", "skipped", "failed"] = "ok"
     seconds: float = 0.0
@@ -330,8 +328,11 @@ class RunReport(BaseModel):
 
     ``status``: ``ok``; ``empty`` (no announcement: nothing new published); ``dry-run``
     (nothing written, no model called); ``failed`` (the last good outputs were left as
-    they were; ``errors`` says why).
+    they were; ``errors`` says why). Assembled once, when the run ends, from the frozen
+    results of its stages (``arxiv_radar.pipeline``).
     """
+
+    model_config = ConfigDict(frozen=True)
 
     status: Literal["ok", "empty", "dry-run", "failed"] = "ok"
     announced_on: dt.date | None = None
@@ -350,7 +351,7 @@ class RunReport(BaseModel):
     tokens_out: int = 0
     cost: float = 0.0
     currency: str | None = None
-    stages: list[StageReport] = Field(default_factory=list)
-    outputs: list[str] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
-    errors: list[str] = Field(default_factory=list)
+    stages: tuple[StageReport, ...] = ()
+    outputs: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()

@@ -244,16 +244,21 @@ def test_ctrl_c_is_recorded_as_a_failed_run(tmp_path: Path, replay: ReplayServer
 
 def test_the_next_run_removes_what_a_killed_writer_left(good: Path, replay: ReplayServer) -> None:
     """A writer killed between writing its temporary file and moving it leaves
-    ``.<name>.<random>.tmp`` behind; the next run deletes those, and only those."""
+    ``.arxiv-radar-tmp-<name>-<random>.tmp`` behind; the next run deletes those, and only
+    those."""
     replay.add(FEED_PATH, Reply(body=good_feed()))
     stale = [
-        good / ".README.md.k1ll3d_9.tmp",
-        good / "feeds" / ".rss.xml.x7a0qz2m.tmp",
-        good / "site" / "archive" / ".2026-04-27.html.abcdefgh.tmp",
+        good / ".arxiv-radar-tmp-README.md-k1ll3d09.tmp",
+        good / "feeds" / ".arxiv-radar-tmp-rss.xml-7a0f2c4e.tmp",
+        good / "site" / "archive" / ".arxiv-radar-tmp-2026-04-27.html-abcdef12.tmp",
     ]
     for path in stale:
         path.write_text("<half a fi", encoding="utf-8")
-    mine = [good / "notes.tmp", good / "feeds" / ".keep"]  # not ours: left alone
+    mine = [  # not ours: left alone
+        good / "notes.tmp",
+        good / "feeds" / ".keep",
+        good / "site" / "arxiv-radar-tmp-notes.tmp",
+    ]
     for path in mine:
         path.write_text("mine\n", encoding="utf-8")
     result = rerun(good, replay)

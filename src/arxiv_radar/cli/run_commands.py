@@ -241,10 +241,11 @@ def demo(
     """
     from arxiv_radar import pipeline
     from arxiv_radar.demo import DEMO_NOTICE, DEMO_NOW, demo_config, demo_transport, seed_store
+    from arxiv_radar.publish.output import check_output_folder
     from arxiv_radar.store import Store
 
     setup_logging(debug)
-    pipeline.check_output_folder(output)  # a file, a read-only place: exit 2, as `run` says
+    check_output_folder(output)  # a file, a read-only place: exit 2, as `run` says
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as error:  # what the check cannot see beforehand (/proc/x, even as root)

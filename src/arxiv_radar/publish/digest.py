@@ -61,10 +61,8 @@ def make_digest(
     ``notice``: a paragraph every page shows above the papers (see :class:`Digest`).
     """
     summaries = summaries or {}
-    profile_config = config.profile(profile)
-    name = profile or next(
-        (key for key, value in config.profiles.items() if value is profile_config), "default"
-    )
+    named = config.named_profile(profile)
+    profile_config, name = named.settings, named.name
     entries = tuple(
         DigestEntry(ranked=item, summary=summaries.get(item.paper.arxiv_id)) for item in ranked
     )

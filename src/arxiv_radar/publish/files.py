@@ -1,12 +1,42 @@
-"""Writing outputs so that a reader never sees half a file, and a failure leaves the old one."""
+"""Writing outputs so that a reader never sees half a file, and a failure leaves the old one.
+
+Each file is written to a temporary file of its own naming beside it,
+``.arxiv-radar-tmp-<name>-<random>.tmp`` (:data:`TEMPORARY_PREFIX`), then moved over the old
+one. The name does not depend on how :mod:`tempfile` names things, so the temporary files a
+killed writer left behind are known by their prefix alone (:func:`is_temporary`).
+"""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+__all__ = ["TEMPORARY_PREFIX", "TEMPORARY_SUFFIX", "is_temporary", "write_atomic"]
+
+TEMPORARY_PREFIX = ".arxiv-radar-tmp-"
+"""How the name of every temporary file :func:`write_atomic` makes begins."""
+TEMPORARY_SUFFIX = ".tmp"
+"""How it ends (so that ``*.tmp`` patterns, such as a ``.gitignore``'s, know it too)."""
+
+_ATTEMPTS = 100
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file named ``name`` is one of :func:`write_atomic`'s temporary files."""
+    return name.startswith(TEMPORARY_PREFIX) and name.endswith(TEMPORARY_SUFFIX)
+
+
+def _create_temporary(folder: Path, name: str) -> tuple[int, Path]:
+    """A new, empty temporary file for ``name`` in ``folder``, open for writing (mode 0600)."""
+    for _ in range(_ATTEMPTS):
+        temporary = folder / f"{TEMPORARY_PREFIX}{name}-{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            return os.open(temporary, flags, 0o600), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary file name for {name} in {folder}")
 
 
 def write_atomic(path: Path, content: bytes | str) -> Path:
@@ -17,7 +47,7 @@ def write_atomic(path: Path, content: bytes | str) -> Path:
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, temporary = _create_temporary(path.parent, path.name)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -26,6 +56,6 @@ def write_atomic(path: Path, content: bytes | str) -> Path:
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return path
