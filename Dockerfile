@@ -21,24 +21,26 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE arxiv-radar.example.toml ./
 COPY src ./src
-# postgres: a PostgreSQL store (ARXIV_RADAR_DB=postgresql://...); notify: Apprise notifications.
-# --build-arg EXTRAS= builds without them.
-ARG EXTRAS=postgres,notify
+# serve (always): the feed server and its scheduler, which the image runs. Beside it, pdf:
+# the PDF fallback of full-text summaries; postgres: a PostgreSQL store
+# (ARXIV_RADAR_DB=postgresql://...); notify: Apprise notifications. --build-arg EXTRAS= builds
+# without those three.
+ARG EXTRAS=pdf,postgres,notify
 RUN python -m venv --upgrade-deps /tmp/pip \
-    && /tmp/pip/bin/pip wheel --wheel-dir /wheels ".${EXTRAS:+[$EXTRAS]}"
+    && /tmp/pip/bin/pip wheel --wheel-dir /wheels ".[serve${EXTRAS:+,$EXTRAS}]"
 
 # ---- runtime: the wheels installed into a virtual environment, run by an unprivileged user
 # (the wheels are bind-mounted from the build stage, a BuildKit feature: Docker's default
 # builder since 23.0, so they never become a layer of the image)
 FROM ${BASE_IMAGE} AS runtime
-ARG EXTRAS=postgres,notify
+ARG EXTRAS=pdf,postgres,notify
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     PATH=/opt/arxiv-radar/bin:$PATH
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     python -m venv /opt/arxiv-radar \
     && /opt/arxiv-radar/bin/pip install --no-index --find-links /wheels \
-       "arxiv-radar${EXTRAS:+[$EXTRAS]}" \
+       "arxiv-radar[serve${EXTRAS:+,$EXTRAS}]" \
     && groupadd --system --gid 10001 radar \
     && useradd --system --uid 10001 --gid radar --home-dir /data --no-create-home \
        --shell /usr/sbin/nologin radar \

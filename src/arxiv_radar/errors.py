@@ -5,7 +5,8 @@
     ArxivRadarError                  exit 1   base of everything below
     ├── ConfigError                  exit 2   bad or unreadable configuration
     ├── UsageError                   exit 2   bad command-line input (a date, an id)
-    │   └── StoreMissingError                 a command that only reads found no store there
+    │   ├── StoreMissingError                 a command that only reads found no store there
+    │   └── MissingExtraError                 it needs an optional extra that is not installed
     ├── ArxivError                   exit 3   talking to arXiv failed
     │   ├── ArxivHTTPError                    a non-success status after all retries
     │   │   └── ArxivUnreachableError         this machine cannot reach arXiv (name lookup
@@ -21,6 +22,9 @@ exits with ``error.exit_code``; no traceback unless ``--debug``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from importlib.util import find_spec
 
 
 class ArxivRadarError(Exception):
@@ -61,6 +65,29 @@ class UsageError(ArxivRadarError):
     """A command was given input it cannot use."""
 
     exit_code = 2
+
+
+class MissingExtraError(UsageError):
+    """What was asked needs an optional part of arxiv-radar that is not installed (the web
+    stack of ``serve``, the PDF reader): the message names the packages missing and the extra
+    that installs them, ``pip install "arxiv-radar[serve]"``. See :func:`require_extra`."""
+
+    def __init__(self, purpose: str, extra: str, missing: Iterable[str]) -> None:
+        self.purpose = purpose
+        self.extra = extra
+        self.missing = tuple(missing)
+        self.install = f'pip install "arxiv-radar[{extra}]"'
+        verb = "is" if len(self.missing) == 1 else "are"
+        names = ", ".join(self.missing)
+        super().__init__(f"{purpose} needs {names}, which {verb} not installed: {self.install}")
+
+
+def require_extra(extra: str, purpose: str, modules: Mapping[str, str]) -> None:
+    """Raise :class:`MissingExtraError` unless every module of ``modules`` (import name ->
+    package name) can be imported; nothing is imported here, so the check costs nothing."""
+    missing = [package for module, package in modules.items() if find_spec(module) is None]
+    if missing:
+        raise MissingExtraError(purpose, extra, missing)
 
 
 class ArxivError(ArxivRadarError):

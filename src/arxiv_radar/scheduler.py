@@ -7,7 +7,9 @@ becomes an APScheduler trigger in :mod:`arxiv_radar.schedule`. Two pieces, usabl
   process, in the background or in the caller's thread, logs each outcome and remembers the
   last one. A failing run is logged, never raised into the server.
 - :class:`DailyScheduler` fires a :class:`RunController` on a cron schedule in a background
-  thread (APScheduler's ``BackgroundScheduler``), coalescing missed runs.
+  thread (APScheduler's ``BackgroundScheduler``), coalescing missed runs. APScheduler comes
+  with the ``serve`` extra: without it a :class:`DailyScheduler` is refused with a
+  :class:`~arxiv_radar.errors.MissingExtraError` naming ``pip install "arxiv-radar[serve]"``.
 
 A day without an announcement (a weekend, an arXiv holiday) is the pipeline's ``empty``
 status: logged as "nothing new", not as a failure.
@@ -24,10 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from apscheduler.schedulers.background import BackgroundScheduler
-
 from arxiv_radar import runtime
-from arxiv_radar.errors import ArxivRadarError
+from arxiv_radar.errors import ArxivRadarError, require_extra
 from arxiv_radar.models import RunReport
 from arxiv_radar.runtime import Runner
 from arxiv_radar.schedule import cron_trigger, time_zone
@@ -35,6 +35,7 @@ from arxiv_radar.store.lock import RunLockedError
 
 if TYPE_CHECKING:
     import httpx
+    from apscheduler.schedulers.background import BackgroundScheduler
 
     from arxiv_radar.config import Config
 
@@ -47,6 +48,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+SCHEDULER_MODULES = {"apscheduler": "apscheduler"}
+"""What :class:`DailyScheduler` imports (module -> package), from the ``serve`` extra."""
 
 
 # -- running the pipeline in process -----------------------------------------------------------
@@ -205,11 +209,14 @@ class DailyScheduler:
         *,
         grace: int = 3600,
     ) -> None:
+        require_extra("serve", "the built-in scheduler (serve --schedule)", SCHEDULER_MODULES)
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         self.expression = expression
         self.timezone = timezone
         self.trigger = cron_trigger(expression, timezone)
         self._controller = controller
-        self._scheduler = BackgroundScheduler(timezone=time_zone(timezone))
+        self._scheduler: BackgroundScheduler = BackgroundScheduler(timezone=time_zone(timezone))
         self._scheduler.add_job(
             controller.run,
             self.trigger,

@@ -61,7 +61,7 @@ def test_init_writes_a_digest_repository(tmp_path: Path) -> None:
     assert "arxiv-radar init` again" in text.splitlines()[3]
     assert text.count("\n# ") > 100
     assert (folder / "requirements.txt").read_text().splitlines()[-1] == (
-        f"arxiv-radar=={__version__}"
+        f"arxiv-radar[serve]=={__version__}"  # Vercel's feed server; the run needs no extra
     )
     # Vercel: every path to the function (so the store file itself is never served), the
     # configuration and the store bundled with it.
@@ -260,7 +260,8 @@ def test_pin_writes_an_exact_requirement(tmp_path: Path) -> None:
     result = run_cli("init", str(tmp_path), "--pin", "0.1.0", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    assert lines[-1] == "arxiv-radar==0.1.0" and all(line.startswith("#") for line in lines[:-1])
+    assert lines[-1] == "arxiv-radar[serve]==0.1.0"
+    assert all(line.startswith("#") for line in lines[:-1])
     assert requirement("==1.2.0rc1") == "arxiv-radar==1.2.0rc1"
     for bad in ("latest", "1.0; rm -rf /", ">=1.0", ""):
         with pytest.raises(UsageError, match="not a release version"):
@@ -323,13 +324,14 @@ def test_source_chooses_where_arxiv_radar_is_installed_from(tmp_path: Path) -> N
     result = run_cli("init", str(tmp_path), "--source", url, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    assert lines[-1] == f"arxiv-radar @ {url}"
+    assert lines[-1] == f"arxiv-radar[serve] @ {url}"
     # A second init without --source keeps the source chosen; --source pypi goes back.
     assert scaffold(tmp_path).files and (tmp_path / "requirements.txt").read_text().endswith(
-        f"arxiv-radar @ {url}\n"
+        f"arxiv-radar[serve] @ {url}\n"
     )
     scaffold(tmp_path, source="pypi")
-    assert (tmp_path / "requirements.txt").read_text().endswith(f"arxiv-radar=={__version__}\n")
+    written = (tmp_path / "requirements.txt").read_text()
+    assert written.endswith(f"arxiv-radar[serve]=={__version__}\n")
     assert install_requirement("PyPI", "0.2.0", tmp_path) == ("arxiv-radar==0.2.0", ())
     _, warnings = install_requirement("git+https://github.com/someone/arxiv-radar", None, tmp_path)
     assert "names no tag or commit" in warnings[0]

@@ -143,7 +143,7 @@ def test_the_default_requirement_installs_this_version_from_the_index(
 ) -> None:
     repo = tmp_path / "digest"
     scaffold(repo)
-    assert requirement(repo) == f"arxiv-radar=={__version__}"
+    assert requirement(repo) == f"arxiv-radar[serve]=={__version__}"
     installed = install_requirements(fresh_venv, repo, find_links=wheelhouse)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     assert installed_version(fresh_venv, repo) == f"arxiv-radar {__version__}"
@@ -157,7 +157,7 @@ def test_a_wheel_committed_in_the_repository_installs_from_its_path(
     wheel = next(wheelhouse.glob("*.whl"))
     (repo / "vendor" / wheel.name).write_bytes(wheel.read_bytes())
     scaffold(repo, source=str(repo / "vendor" / wheel.name))
-    assert requirement(repo) == f"./vendor/{wheel.name}"
+    assert requirement(repo) == f"./vendor/{wheel.name}[serve]"
     installed = install_requirements(fresh_venv, repo)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     assert installed_version(fresh_venv, repo) == f"arxiv-radar {__version__}"
@@ -171,4 +171,4 @@ def test_a_version_the_index_lacks_does_not_install(
     scaffold(repo, pin="0.0.1")
     installed = install_requirements(fresh_venv, repo, find_links=wheelhouse)
     assert installed.returncode != 0
-    assert "arxiv-radar==0.0.1" in installed.stdout + installed.stderr
+    assert "arxiv-radar[serve]==0.0.1" in installed.stdout + installed.stderr

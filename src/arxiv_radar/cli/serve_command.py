@@ -22,12 +22,20 @@ from arxiv_radar.cli.common import (
     out,
     state,
 )
-from arxiv_radar.errors import ConfigError, UsageError
+from arxiv_radar.errors import ConfigError, UsageError, require_extra
 
 if TYPE_CHECKING:  # imported where used: every command starts without the web stack
     from arxiv_radar.config import Config
 
 CONFIG_SCHEDULE = "config"
+
+SERVE_MODULES = {
+    "fastapi": "fastapi",
+    "fastapi_offline": "fastapi-offline",
+    "uvicorn": "uvicorn",
+    "apscheduler": "apscheduler",
+}
+"""What ``serve`` imports (module -> package): the ``serve`` extra."""
 
 
 def serve(
@@ -94,6 +102,7 @@ def serve(
 
       ARXIV_RADAR_ADMIN_TOKEN=$(openssl rand -hex 32) arxiv-radar serve --schedule config
     """
+    require_extra("serve", "arxiv-radar serve", SERVE_MODULES)  # before anything is read
     ctx = load_context(config, db, debug)
     debug = state.debug  # also set by `arxiv-radar --debug serve`
     check_bind(host, port)  # before anything is printed or opened

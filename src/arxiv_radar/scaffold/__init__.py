@@ -23,7 +23,8 @@ leave GitHub's ``${{ }}`` expressions alone):
   the SQLite store, with a concurrency group and a keep-alive step;
 - ``requirements.txt``: the arxiv-radar that scaffolded the repository (``arxiv-radar==`` its
   version from the package index, or a git URL, or a wheel or source folder), for the workflow
-  and for Vercel;
+  and for Vercel, with the extras they need (:func:`with_extras`): ``serve`` for Vercel's feed
+  server, and ``pdf`` when ``summaries.input_mode`` is ``fulltext`` (the PDF fallback);
 - ``vercel.json`` and ``api/index.py``: the feed server on Vercel over the committed store,
   opened read-only;
 - ``README.md`` and ``DEPLOY.md``: the three deployments, step by step;
@@ -63,7 +64,9 @@ __all__ = [
     "plan",
     "install_requirement",
     "requirement",
+    "required_extras",
     "scaffold",
+    "with_extras",
 ]
 
 CONFIG_NAME = "arxiv-radar.toml"
@@ -74,6 +77,7 @@ PROVIDER_KEYS = ("DASHSCOPE_API_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY")
 OUTPUT_NAMES = ("README.md", "feeds", "site", "exports", "reports")
 _VERSION = re.compile(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
 _GIT_URL = re.compile(r"git\+(https|ssh|file)://[^\s;#'\"\\]+")
+_EXTRAS = re.compile(r"\[[\w,\s-]*\]")
 INIT_README_MARK = (
     "<!-- written by arxiv-radar init: the first run of arxiv-radar replaces this file "
     "with the digest -->"
@@ -214,6 +218,35 @@ def install_requirement(
     return _local_requirement(source, folder)
 
 
+def required_extras(config: Config) -> tuple[str, ...]:
+    """The extras a digest repository installs: ``serve`` (Vercel's feed server, and
+    ``arxiv-radar serve`` on a server of one's own; the daily run needs none), and ``pdf`` when
+    the summaries read the full text, whose fallback is the paper's PDF."""
+    return ("serve", "pdf") if config.summaries.input_mode == "fulltext" else ("serve",)
+
+
+def with_extras(line: str, extras: tuple[str, ...]) -> str:
+    """The requirement ``line`` (as :func:`install_requirement` writes it, without extras)
+    installing ``extras`` too: ``arxiv-radar[serve]==1.0``, ``arxiv-radar[serve] @ URL``,
+    ``./vendor/arxiv_radar-1.0-py3-none-any.whl[serve]``."""
+    if not extras:
+        return line
+    names = f"[{','.join(extras)}]"
+    if line.startswith(PACKAGE):
+        return PACKAGE + names + line.removeprefix(PACKAGE)
+    return line + names
+
+
+def _without_extras(line: str) -> str:
+    """``line`` as :func:`install_requirement` would write it: the extras taken out."""
+    if line.startswith(PACKAGE + "["):
+        rest = line.removeprefix(PACKAGE)
+        found = _EXTRAS.match(rest)
+        return PACKAGE + rest[found.end() :] if found else line
+    found = _EXTRAS.search(line)
+    return line[: found.start()] if found and found.end() == len(line) else line
+
+
 def _previous_requirement(folder: Path) -> str | None:
     """The install source an earlier ``init`` wrote, when it was not the package index and
     the file is still as ``init`` wrote it."""
@@ -224,7 +257,7 @@ def _previous_requirement(folder: Path) -> str | None:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    last = _without_extras(next((line.strip() for line in reversed(lines) if line.strip()), ""))
     if last.startswith((f"{PACKAGE} @ ", "./")):
         return last
     return None
@@ -434,6 +467,7 @@ def plan(
     requirements.txt is kept; otherwise see :func:`install_requirement`.
     """
     previous = _previous_requirement(folder) if source is None and pin is None else None
+    install_warnings: tuple[str, ...]
     if previous is not None:
         install, install_warnings = previous, ()
     else:
@@ -449,7 +483,7 @@ def plan(
         config_file = CONFIG_NAME
         files.append(PlannedFile(CONFIG_NAME, text, "what to watch, rank, summarize and publish"))
     facts = _facts(config, config_file)
-    files += _render(config, facts, install)
+    files += _render(config, facts, with_extras(install, required_extras(config)))
     warnings = facts.warnings + install_warnings + _other_workflows(folder)
     return files, config, config_file, warnings
 

@@ -9,6 +9,9 @@ arXiv on a request: the feeds change when the daily commit redeploys the project
 The configuration is this repository's ``arxiv-radar.toml`` (or the old ``config.json``);
 ``ARXIV_RADAR_DB`` in the project's environment variables points the server at another
 store, such as a PostgreSQL URL.
+
+The server comes with arxiv-radar's ``serve`` extra, which requirements.txt installs
+(``arxiv-radar[serve]``); without it the import below stops with a message saying so.
 """
 
 from __future__ import annotations
