@@ -31,6 +31,20 @@ def test_ruff_format_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_mypy_strict_is_clean() -> None:
+    """The whole package type-checks under ``mypy --strict`` ([tool.mypy] in pyproject)."""
+    if importlib.util.find_spec("mypy") is None:
+        pytest.fail("mypy is not installed: pip install -e '.[test]'")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(ROOT / ".mypy_cache")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_every_recorded_fixture_is_used_by_a_test() -> None:
     """A recording no test reads is dead weight or a test that went missing."""
     fixtures = sorted((ROOT / "tests" / "fixtures" / "arxiv").glob("*.xml"))

@@ -302,9 +302,9 @@ def _channel(content: bytes) -> etree._Element:
     channel = root.find("channel")
     if channel is None:
         raise ArxivParseError("the RSS feed from arXiv has no <channel>")
-    error = _feed_error_text(channel)
-    if error is not None:
-        raise ArxivParseError(error)
+    message = _feed_error_text(channel)
+    if message is not None:
+        raise ArxivParseError(message)
     return channel
 
 
