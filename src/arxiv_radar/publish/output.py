@@ -30,7 +30,7 @@ from arxiv_radar.config import PublishConfig
 from arxiv_radar.errors import UsageError
 from arxiv_radar.models import Digest
 from arxiv_radar.publish import exports, feeds, markdown, site
-from arxiv_radar.publish.files import TEMPORARY_PREFIX, is_temporary, write_atomic
+from arxiv_radar.publish.files import TEMPORARY_PREFIX, is_temporary, write_all, write_atomic
 from arxiv_radar.publish.outputs import OwnedFiles
 
 __all__ = [
@@ -179,8 +179,7 @@ def publish(
     removed = remove_stale_temporaries(output)
     try:
         owned.begin(contents)
-        for path, content in [*site_files.files, *rendered.items()]:
-            write_atomic(path, content)
+        write_all([*site_files.files, *rendered.items()])
         owned.commit(contents)
     except OSError as error:
         raise _write_failed(output, error) from error
