@@ -266,7 +266,7 @@ def test_workflow_cron_refuses_what_does_not_parse() -> None:
 def test_validating_a_schedule_loads_neither_apscheduler_nor_the_scheduler() -> None:
     code = (
         "import sys\n"
-        "from arxiv_radar.config import ConfigError, PublishConfig\n"
+        "from arxiv_radar.config import PublishConfig\n"
         "PublishConfig(schedule='0 7 * * mon-fri')\n"
         "try:\n"
         "    PublishConfig(schedule='0 7 * * 9')\n"
