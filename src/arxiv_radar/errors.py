@@ -1,4 +1,4 @@
-"""The exceptions arxiv-radar raises, in one tree.
+"""The errors: every exception arxiv-radar raises, in one tree with exit codes.
 
 ::
 

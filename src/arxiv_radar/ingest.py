@@ -1,5 +1,7 @@
 """The fetch stage: arXiv listings into the store.
 
+Long on purpose: today, missed days and the backfills share one day report and one store path.
+
 ``fetch_latest`` reads today's listing (one RSS request for every followed category)
 and, when announcement days since the store began (and within ``days_back``) are missing
 from it, fills them through the export API; earlier history is ``backfill``'s job.

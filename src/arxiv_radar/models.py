@@ -1,4 +1,4 @@
-"""Typed values shared by every stage of the pipeline.
+"""The models: typed domain values shared by every stage of the pipeline.
 
 These are plain immutable values: stages receive them and return new ones.
 Store rows and API schemas are separate from them (see ``store/``).

@@ -24,6 +24,7 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import tenacity
 
@@ -184,14 +185,8 @@ def retrying(
     """A tenacity loop retrying :class:`Retryable` as ``policy`` says. ``give_up``: an extra
     reason to stop early (after the failed attempt it is given). The last failure is
     re-raised; a ``Retry-After`` beyond ``max_wait`` raises :class:`WaitTooLong`."""
-    loop = _Loop(policy, give_up)
     return tenacity.Retrying(
-        stop=loop.stop,
-        wait=loop.wait,
-        retry=tenacity.retry_if_exception_type(Retryable),
-        sleep=sleep,
-        before_sleep=before_sleep,
-        reraise=True,
+        sleep=sleep, before_sleep=before_sleep, **_loop_options(policy, give_up)
     )
 
 
@@ -203,12 +198,17 @@ def async_retrying(
     give_up: GiveUp | None = None,
 ) -> tenacity.AsyncRetrying:
     """:func:`retrying` for coroutines (``async for attempt in ...``)."""
-    loop = _Loop(policy, give_up)
     return tenacity.AsyncRetrying(
-        stop=loop.stop,
-        wait=loop.wait,
-        retry=tenacity.retry_if_exception_type(Retryable),
-        sleep=sleep,
-        before_sleep=before_sleep,
-        reraise=True,
+        sleep=sleep, before_sleep=before_sleep, **_loop_options(policy, give_up)
     )
+
+
+def _loop_options(policy: RetryPolicy, give_up: GiveUp | None) -> dict[str, Any]:
+    """What the sync and the async loop share: when to stop, how long to wait, what to retry."""
+    loop = _Loop(policy, give_up)
+    return {
+        "stop": loop.stop,
+        "wait": loop.wait,
+        "retry": tenacity.retry_if_exception_type(Retryable),
+        "reraise": True,
+    }

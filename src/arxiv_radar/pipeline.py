@@ -1,7 +1,6 @@
-"""The daily run: fetch -> rank -> summarize -> publish -> notify, one :class:`RunReport` out.
+"""The pipeline: the stages in order (fetch, rank, summarize, publish, notify), one RunReport out.
 
-(Over 400 lines: each stage, its frozen result and the report assembled from them read best
-together, and no part of it is used elsewhere.)
+Long on purpose: each stage, its frozen result and the report built from them read together.
 
 :func:`run` holds the store's run lock for its whole length (a second run on the same store
 stops at once), records itself in the store's ``runs`` table, and is idempotent per

@@ -1,4 +1,4 @@
-"""Cron: parse, describe, trigger, and the cron of a GitHub Actions workflow.
+"""The schedule: cron parse, describe, trigger, and the cron of a GitHub Actions workflow.
 
 One home for the daily schedule (``publish.schedule``, ``serve --schedule``), a standard
 five-field cron expression (minute, hour, day of the month, month, weekday) or a macro such as

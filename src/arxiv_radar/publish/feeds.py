@@ -1,5 +1,7 @@
 """A digest as feeds: RSS 2.0 and Atom 1.0 (with feedgen) and JSON Feed 1.1.
 
+Long on purpose: RSS, Atom and JSON Feed share every field helper; apart they would drift.
+
 One item per ranked paper, in rank order:
 
 - title: the paper's title, as plain text (whitespace collapsed);

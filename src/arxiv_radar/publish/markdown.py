@@ -1,5 +1,7 @@
 """The README digest: one :class:`~arxiv_radar.models.Digest` as GitHub-flavoured Markdown.
 
+Long on purpose: the template's filters, views and sandbox are one renderer, used nowhere else.
+
 The layout is the old arXiv Papers Bot's README (title, statistics, ranked papers with a
 collapsible summary, configuration, schedule, how to use), rendered by the Jinja2 template
 ``templates/readme.md.j2``. :func:`render_readme` also takes the owner's own template

@@ -1,5 +1,7 @@
 """Optional notifications: a short digest summary sent through Apprise URLs.
 
+Long on purpose: the message, its sending and the scrubbing of secrets from logs go together.
+
 ``[publish] notify`` lists Apprise URLs (``mailto://user:pass@example.com``,
 ``slack://TokenA/TokenB/TokenC``, ``tgram://bottoken/chat_id``, ``discord://id/token``,
 ``feishu://token``, ``lark://token``, ``json://host/path`` ...); see

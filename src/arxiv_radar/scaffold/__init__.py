@@ -1,5 +1,7 @@
 """``arxiv-radar init``: scaffold a digest repository from its configuration.
 
+Long on purpose: planning and writing a repository share its facts and ownership checks.
+
 :func:`plan` decides every file of a digest repository and its content, from the folder's
 configuration (an existing ``arxiv-radar.toml`` or ``config.json``, else the commented example
 shipped as package data, which it also writes); :func:`scaffold` checks the folder, then writes

@@ -12,10 +12,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from ..errors import StoreError
-from ..models import Announcement, AnnounceType, IngestCounts, Paper, StoredPaper
+from ..models import (
+    Announcement,
+    AnnounceType,
+    IngestCounts,
+    ListingEntry,
+    Paper,
+    StoredPaper,
+)
 from .merge import (
     PAPER_FIELDS,
     Outcome,
@@ -215,3 +222,74 @@ def announced_order(conn: Connection, day: dt.date) -> list[str]:
         if arxiv_id not in best or key < best[arxiv_id]:
             best[arxiv_id] = key
     return sorted(best, key=lambda arxiv_id: (best[arxiv_id], arxiv_id))
+
+
+def ingest(conn: Connection, entries: Iterable[ListingEntry], now: dt.datetime) -> IngestCounts:
+    """Store a listing's papers and announcements, each announcement at its entry's index."""
+    counts = IngestCounts()
+    offset = 0
+    for chunk in chunked(entries):
+        for index, entry in enumerate(chunk, start=offset):
+            if entry.announcement.arxiv_id != entry.paper.arxiv_id:
+                raise StoreError(
+                    f"listing entry {index}: the announcement is for "
+                    f"{entry.announcement.arxiv_id} but the paper is "
+                    f"{entry.paper.arxiv_id}; nothing was stored"
+                )
+        counts += upsert_papers(conn, [entry.paper for entry in chunk], now)
+        counts += upsert_announcements(
+            conn,
+            [(entry.announcement, offset + i) for i, entry in enumerate(chunk)],
+            check_papers=False,
+        )
+        offset += len(chunk)
+    return counts
+
+
+def upsert_all(conn: Connection, items: Iterable[Paper], now: dt.datetime) -> IngestCounts:
+    """Insert or update every paper of ``items``, chunk by chunk."""
+    counts = IngestCounts()
+    for chunk in chunked(items):
+        counts += upsert_papers(conn, chunk, now)
+    return counts
+
+
+def add_announcements(
+    conn: Connection, items: Iterable[Announcement], *, positions: bool
+) -> IngestCounts:
+    """Record announcements of stored papers, at their index in ``items`` with ``positions``."""
+    counts = IngestCounts()
+    offset = 0
+    for chunk in chunked(items):
+        counts += upsert_announcements(
+            conn,
+            [
+                (announcement, offset + i if positions else None)
+                for i, announcement in enumerate(chunk)
+            ],
+        )
+        offset += len(chunk)
+    return counts
+
+
+def announcement_dates(conn: Connection) -> list[dt.date]:
+    """Every day with at least one announcement, oldest first."""
+    query = select(announcements.c.announced_on).distinct().order_by(announcements.c.announced_on)
+    return list(conn.scalars(query))
+
+
+def announcement_bound(
+    conn: Connection, *, latest: bool, feed: str | None = None
+) -> dt.date | None:
+    """The latest (or earliest) day with an announcement, seen through ``feed`` when given."""
+    column = announcements.c.announced_on
+    query = select(func.max(column) if latest else func.min(column))
+    if feed is not None:
+        query = query.where(announcements.c.feed == feed)
+    day: dt.date | None = conn.scalar(query)
+    return day
+
+
+def count(conn: Connection) -> int:
+    """How many papers are stored."""
+    return int(conn.scalar(select(func.count()).select_from(papers)) or 0)

@@ -1,4 +1,7 @@
-"""The Store: the one place arxiv-radar reads and writes its database."""
+"""The Store: the one place arxiv-radar reads and writes its database.
+
+Long on purpose: one facade over all tables; each method wraps its table module in a transaction.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,7 @@ from types import TracebackType
 from typing import Self
 
 from alembic.util import CommandError
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import StoreError, StoreMissingError
@@ -26,43 +28,25 @@ from ..models import (
     Summary,
     SummaryKey,
 )
+from . import listings as listing_rows
 from . import migrate
+from . import papers as paper_rows
 from . import publications as publication_rows
 from . import rankings as ranking_rows
+from . import runs as run_rows
 from . import scores as score_rows
 from . import summaries as summary_rows
 from .connect import WRITE_OPTION, Target, build_engine, connect_error, describe, resolve
 from .lock import run_lock
-from .papers import (
-    announced_order,
-    chunked,
-    load_page,
-    load_papers,
-    upsert_announcements,
-    upsert_papers,
-)
 from .publications import Publication
 from .rankings import StoredRanking
+from .runs import RunRecord
 from .scores import StoredScore
-from .tables import RUN_STATUSES, announcements, http_cache, listings, runs
-from .tables import papers as papers_table
+from .tables import RUN_STATUSES
+
+__all__ = ["RunRecord", "Store"]  # RunRecord: also importable from here, as before
 
 log = logging.getLogger(__name__)
-
-
-class RunRecord(BaseModel):
-    """One recorded run of a pipeline command."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    kind: str
-    status: str  # "running", "ok" or "failed"
-    started_at: dt.datetime
-    finished_at: dt.datetime | None = None
-    announced_on: dt.date | None = None
-    counts: dict[str, int] = {}
-    errors: tuple[str, ...] = ()
 
 
 def _now() -> dt.datetime:
@@ -219,35 +203,13 @@ class Store:
 
         The position of each announcement is the index of its entry in ``entries``.
         """
-        counts = IngestCounts()
-        now = _now()
         with self._transaction("storing a listing", write=True) as conn:
-            offset = 0
-            for chunk in chunked(entries):
-                for index, entry in enumerate(chunk, start=offset):
-                    if entry.announcement.arxiv_id != entry.paper.arxiv_id:
-                        raise StoreError(
-                            f"listing entry {index}: the announcement is for "
-                            f"{entry.announcement.arxiv_id} but the paper is "
-                            f"{entry.paper.arxiv_id}; nothing was stored"
-                        )
-                counts += upsert_papers(conn, [entry.paper for entry in chunk], now)
-                counts += upsert_announcements(
-                    conn,
-                    [(entry.announcement, offset + i) for i, entry in enumerate(chunk)],
-                    check_papers=False,
-                )
-                offset += len(chunk)
-        return counts
+            return paper_rows.ingest(conn, entries, _now())
 
     def upsert_papers(self, papers: Iterable[Paper]) -> IngestCounts:
         """Insert or update papers (see docs/store.md for the rules); one transaction."""
-        counts = IngestCounts()
-        now = _now()
         with self._transaction("storing papers", write=True) as conn:
-            for chunk in chunked(papers):
-                counts += upsert_papers(conn, chunk, now)
-        return counts
+            return paper_rows.upsert_all(conn, papers, _now())
 
     def add_announcements(
         self, announcements: Iterable[Announcement], *, positions: bool = True
@@ -257,19 +219,8 @@ class Store:
         With ``positions`` each announcement's position is its index in ``announcements``;
         without, positions are left unknown.
         """
-        counts = IngestCounts()
         with self._transaction("storing announcements", write=True) as conn:
-            offset = 0
-            for chunk in chunked(announcements):
-                counts += upsert_announcements(
-                    conn,
-                    [
-                        (announcement, offset + i if positions else None)
-                        for i, announcement in enumerate(chunk)
-                    ],
-                )
-                offset += len(chunk)
-        return counts
+            return paper_rows.add_announcements(conn, announcements, positions=positions)
 
     def get_paper(self, arxiv_id: str) -> StoredPaper | None:
         return self.get_papers([arxiv_id]).get(arxiv_id)
@@ -277,7 +228,7 @@ class Store:
     def get_papers(self, arxiv_ids: Iterable[str]) -> dict[str, StoredPaper]:
         """The stored papers among ``arxiv_ids`` (ids not stored are left out)."""
         with self._transaction("reading papers") as conn:
-            return load_papers(conn, arxiv_ids)
+            return paper_rows.load_papers(conn, arxiv_ids)
 
     def papers_announced_on(self, day: dt.date) -> list[StoredPaper]:
         """Every paper announced on ``day``, in announcement order.
@@ -286,8 +237,8 @@ class Store:
         replace-cross), then by its position in the listing, then by arxiv_id.
         """
         with self._transaction("reading a day's papers") as conn:
-            order = announced_order(conn, day)
-            found = load_papers(conn, order)
+            order = paper_rows.announced_order(conn, day)
+            found = paper_rows.load_papers(conn, order)
         return [found[arxiv_id] for arxiv_id in order]
 
     def all_papers(
@@ -299,7 +250,7 @@ class Store:
         while remaining is None or remaining > 0:
             size = page_size if remaining is None else min(page_size, remaining)
             with self._transaction("reading papers") as conn:
-                page = load_page(conn, after, size)
+                page = paper_rows.load_page(conn, after, size)
             yield from page
             if len(page) < size:
                 return
@@ -310,91 +261,50 @@ class Store:
     def announcement_dates(self) -> list[dt.date]:
         """Every day with at least one announcement, oldest first."""
         with self._transaction("reading announcement dates") as conn:
-            query = (
-                select(announcements.c.announced_on)
-                .distinct()
-                .order_by(announcements.c.announced_on)
-            )
-            return list(conn.scalars(query))
+            return paper_rows.announcement_dates(conn)
 
     def latest_announcement_date(self) -> dt.date | None:
         with self._transaction("reading announcement dates") as conn:
-            latest: dt.date | None = conn.scalar(select(func.max(announcements.c.announced_on)))
-            return latest
+            return paper_rows.announcement_bound(conn, latest=True)
 
     def first_announcement_date(self, feed: str | None = None) -> dt.date | None:
         """The earliest day with an announcement (seen through ``feed``, when given)."""
         with self._transaction("reading announcement dates") as conn:
-            query = select(func.min(announcements.c.announced_on))
-            if feed is not None:
-                query = query.where(announcements.c.feed == feed)
-            first: dt.date | None = conn.scalar(query)
-            return first
+            return paper_rows.announcement_bound(conn, latest=False, feed=feed)
 
     def count_papers(self) -> int:
         with self._transaction("counting papers") as conn:
-            return int(conn.scalar(select(func.count()).select_from(papers_table)) or 0)
+            return paper_rows.count(conn)
 
-    # -- listings read whole ------------------------------------------------------------------
+    # -- listings read whole and conditional GET -------------------------------------------
 
     def record_listing(
         self, day: dt.date, source: str, categories: Iterable[str], papers: int
     ) -> None:
         """Remember that ``day``'s listing of ``categories`` was read whole from ``source``
         (``rss`` or ``api``); the categories add to those recorded before."""
-        wanted = set(categories)
         with self._transaction("recording a listing", write=True) as conn:
-            where = (listings.c.announced_on == day) & (listings.c.source == source)
-            before = conn.execute(select(listings.c.categories).where(where)).first()
-            if before is None:
-                conn.execute(
-                    insert(listings).values(
-                        announced_on=day,
-                        source=source,
-                        categories=sorted(wanted),
-                        papers=papers,
-                        fetched_at=_now(),
-                    )
-                )
-                return
-            merged = sorted(wanted | set(before.categories))
-            conn.execute(
-                update(listings)
-                .where(where)
-                .values(categories=merged, papers=papers, fetched_at=_now())
-            )
+            listing_rows.record(conn, day, source, categories, papers, _now())
 
     def listed_categories(self, day: dt.date) -> frozenset[str]:
         """The categories whose listing of ``day`` was read whole, from any source."""
         with self._transaction("reading listings") as conn:
-            rows = conn.scalars(select(listings.c.categories).where(listings.c.announced_on == day))
-            return frozenset(category for row in rows for category in row)
+            return listing_rows.categories(conn, day)
 
     def listing_dates(self) -> set[dt.date]:
         """Every day whose listing (of some categories) was read whole."""
         with self._transaction("reading listings") as conn:
-            return set(conn.scalars(select(listings.c.announced_on).distinct()))
-
-    # -- conditional GET ----------------------------------------------------------------------
+            return listing_rows.days(conn)
 
     def get_validators(self, url: str) -> tuple[str | None, str | None] | None:
         """The (ETag, Last-Modified) last seen for ``url``, or None."""
         with self._transaction("reading the HTTP cache") as conn:
-            row = conn.execute(
-                select(http_cache.c.etag, http_cache.c.last_modified).where(http_cache.c.url == url)
-            ).first()
-        return None if row is None else (row.etag, row.last_modified)
+            return listing_rows.get_validators(conn, url)
 
     def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         """Remember the validators of ``url``; with neither, forget the URL."""
         with self._transaction("writing the HTTP cache", write=True) as conn:
-            if etag is None and last_modified is None:
-                conn.execute(delete(http_cache).where(http_cache.c.url == url))
-                return
-            values = {"etag": etag, "last_modified": last_modified, "updated_at": _now()}
-            result = conn.execute(update(http_cache).where(http_cache.c.url == url).values(values))
-            if result.rowcount == 0:
-                conn.execute(insert(http_cache).values(url=url, **values))
+            listing_rows.put_validators(conn, url, etag, last_modified, _now())
 
     # -- scores -------------------------------------------------------------------------------
 
@@ -487,18 +397,7 @@ class Store:
     def start_run(self, kind: str, announced_on: dt.date | None = None) -> int:
         """Record that a run started; returns its id for ``finish_run``."""
         with self._transaction("recording a run", write=True) as conn:
-            result = conn.execute(
-                insert(runs).values(
-                    kind=kind,
-                    started_at=_now(),
-                    status="running",
-                    counts={},
-                    errors=[],
-                    announced_on=announced_on,
-                )
-            )
-            key = result.inserted_primary_key
-            return int(key[0]) if key is not None else 0
+            return run_rows.start(conn, kind, announced_on, _now())
 
     def finish_run(
         self,
@@ -511,54 +410,20 @@ class Store:
         if status not in RUN_STATUSES:
             raise ValueError(f"run status must be one of {', '.join(RUN_STATUSES)}: {status!r}")
         with self._transaction("recording a run", write=True) as conn:
-            result = conn.execute(
-                update(runs)
-                .where(runs.c.id == run_id)
-                .values(
-                    finished_at=_now(),
-                    status=status,
-                    counts={str(name): int(value) for name, value in (counts or {}).items()},
-                    errors=[str(error) for error in errors],
-                )
-            )
-            if result.rowcount == 0:
+            if not run_rows.finish(conn, run_id, status, counts, errors, _now()):
                 raise StoreError(f"no run {run_id} in {self.url_for_display}")
 
     def run_dates(self, kind: str, status: str = "ok") -> set[dt.date]:
         """Announcement dates of the runs of ``kind`` that ended with ``status``."""
         with self._transaction("reading runs") as conn:
-            rows = conn.execute(
-                select(runs.c.announced_on)
-                .where(runs.c.kind == kind, runs.c.status == status)
-                .where(runs.c.announced_on.is_not(None))
-                .distinct()
-            )
-            return {row.announced_on for row in rows}
+            return run_rows.dates(conn, kind, status)
 
     def first_run_started(self, kinds: Iterable[str]) -> dt.datetime | None:
         """When the first recorded run of one of ``kinds`` started (whatever its status)."""
         with self._transaction("reading runs") as conn:
-            first: dt.datetime | None = conn.scalar(
-                select(func.min(runs.c.started_at)).where(runs.c.kind.in_(list(kinds)))
-            )
-            return first
+            return run_rows.first_started(conn, kinds)
 
     def recent_runs(self, limit: int = 20) -> list[RunRecord]:
         """The latest runs, newest first."""
         with self._transaction("reading runs") as conn:
-            rows = conn.execute(
-                select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)
-            )
-            return [
-                RunRecord(
-                    id=row.id,
-                    kind=row.kind,
-                    status=row.status,
-                    started_at=row.started_at,
-                    finished_at=row.finished_at,
-                    announced_on=row.announced_on,
-                    counts=row.counts,
-                    errors=tuple(row.errors),
-                )
-                for row in rows
-            ]
+            return run_rows.recent(conn, limit)

@@ -1,5 +1,7 @@
 """The summarize stage: the top papers of a day get a summary, each paid for at most once.
 
+Long on purpose: cache lookup, calls, downloads and counting are one paid-once flow.
+
 :func:`summarize_papers` takes the papers to summarize (the top of a ranking), looks each
 one up in the store's summary cache under its :class:`~arxiv_radar.models.SummaryKey`
 (paper version, provider and model, prompt hash, input mode, language), and makes calls
