@@ -9,7 +9,7 @@ from arxiv_radar.arxiv import calendar
 from arxiv_radar.arxiv.rss import parse_listing
 from arxiv_radar.store import Store
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 from replay_server import ReplayServer, Reply, fixture_bytes
 
 RSS_FIXTURE = "rss2_new_format_cs.AI_excerpt_3items_reserialized_2026-04-27.xml"
@@ -43,7 +43,7 @@ def test_a_first_run_on_a_fresh_store_makes_one_request(
     replay.add("/rss/cs.AI", Reply(body=fixture_bytes(RSS_FIXTURE)))
     replay.add("/api/query", Reply(body=fixture_bytes(API_FIXTURE)))
     write_config(tmp_path)
-    result = run_cli(
+    result = invoke_cli(
         "run", "--no-summaries", "--output", str(tmp_path / "out"), cwd=tmp_path, server=replay
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -61,7 +61,7 @@ def test_a_store_that_began_earlier_catches_up_only_its_gap(
     replay.add("/rss/cs.AI", Reply(body=fixture_bytes(RSS_FIXTURE)))
     replay.add("/api/query", Reply(body=fixture_bytes(API_FIXTURE)))
     write_config(tmp_path, days_back=14)
-    result = run_cli("fetch", cwd=tmp_path, server=replay)
+    result = invoke_cli("fetch", cwd=tmp_path, server=replay)
     assert result.returncode == 0, result.stdout + result.stderr
     gap = [dt.date(2026, 4, 22), dt.date(2026, 4, 23), dt.date(2026, 4, 24)]
     api = replay.requests_to("/api/query")
@@ -76,7 +76,7 @@ def test_a_store_that_began_earlier_catches_up_only_its_gap(
 
     # The gap is filled: the next run asks for nothing but the listing.
     replay.add("/rss/cs.AI", Reply(status=304))
-    again = run_cli("fetch", cwd=tmp_path, server=replay)
+    again = invoke_cli("fetch", cwd=tmp_path, server=replay)
     assert again.returncode == 0, again.stderr
     assert len(replay.requests_to("/api/query")) == len(gap)
 
@@ -86,11 +86,11 @@ def test_no_catch_up_before_the_first_daily_run(tmp_path: Path, replay: ReplaySe
     replay.add("/rss/cs.AI", Reply(body=fixture_bytes(RSS_FIXTURE)))
     replay.add("/api/query", Reply(body=fixture_bytes(API_FIXTURE)))
     write_config(tmp_path)
-    backfill = run_cli(
+    backfill = invoke_cli(
         "backfill", "--since", "2026-04-20", "--until", "2026-04-20", cwd=tmp_path, server=replay
     )
     assert backfill.returncode == 0, backfill.stderr
     asked = len(replay.requests)
-    result = run_cli("fetch", cwd=tmp_path, server=replay)
+    result = invoke_cli("fetch", cwd=tmp_path, server=replay)
     assert result.returncode == 0, result.stderr
     assert [r.path for r in replay.requests[asked:]] == ["/rss/cs.AI"]

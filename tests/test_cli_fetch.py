@@ -15,7 +15,7 @@ from arxiv_radar.arxiv.rss import parse_listing
 from arxiv_radar.store import Store
 from test_catch_up import store_read_listing_on
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli, run_cli
 from replay_server import ReplayServer, Reply, fixture_bytes
 
 RSS_FIXTURE = "rss2_new_format_cs.AI_excerpt_3items_reserialized_2026-04-27.xml"
@@ -34,24 +34,24 @@ def write_config(folder: Path, categories: list[str], days_back: int = 7) -> Pat
 
 
 def papers_json(folder: Path, *extra: str) -> list[dict[str, object]]:
-    result = run_cli("papers", "--json", *extra, cwd=folder)
+    result = invoke_cli("papers", "--json", *extra, cwd=folder)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
 
 def test_help_teaches_every_command(tmp_path: Path) -> None:
-    result = run_cli("--help", cwd=tmp_path)
+    result = invoke_cli("--help", cwd=tmp_path)
     assert result.returncode == 0
     for command in ("fetch", "backfill", "papers", "rank", "doctor"):
         assert command in result.stdout
-        sub = run_cli(command, "--help", cwd=tmp_path)
+        sub = invoke_cli(command, "--help", cwd=tmp_path)
         assert sub.returncode == 0, sub.stderr
         assert "--config" in sub.stdout and "--db" in sub.stdout
-    assert "Examples" in run_cli("fetch", "--help", cwd=tmp_path).stdout
+    assert "Examples" in invoke_cli("fetch", "--help", cwd=tmp_path).stdout
 
 
 def test_version(tmp_path: Path) -> None:
-    result = run_cli("--version", cwd=tmp_path)
+    result = run_cli("--version", cwd=tmp_path)  # a real process: main() answers it first
     assert result.returncode == 0
     assert result.stdout.startswith("arxiv-radar ")
 
@@ -62,7 +62,7 @@ def test_fetch_fills_the_store_exactly_from_one_request(
     body = fixture_bytes(RSS_FIXTURE)
     replay.add("/rss/cs.AI", Reply(body=body, etag='"feed-1"'))
     write_config(tmp_path, ["cs.AI"])
-    result = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
+    result = invoke_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
     assert result.returncode == 0, result.stderr
     assert [r.path for r in replay.requests] == ["/rss/cs.AI"]
     assert "arxiv-radar/" in (replay.requests[0].header("User-Agent") or "")
@@ -91,7 +91,7 @@ def test_fetch_fills_the_store_exactly_from_one_request(
     assert str(first["abstract"]).endswith("emergent numerical reasoning capabilities.")
 
     # The same day again: a conditional request, answered 304, nothing re-ingested.
-    again = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
+    again = invoke_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
     assert again.returncode == 0, again.stderr
     assert replay.requests[1].header("If-None-Match") == '"feed-1"'
     assert "not-modified" in again.stdout
@@ -104,7 +104,7 @@ def test_mixed_listing_counts_by_type_and_category(tmp_path: Path, replay: Repla
     categories = ["cs.AI", "cs.CL", "cs.DC", "cs.LG"]
     replay.add("/rss/cs.AI+cs.CL+cs.DC+cs.LG", Reply(body=body))
     write_config(tmp_path, categories)
-    result = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
+    result = invoke_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
     assert result.returncode == 0, result.stderr
     listing = parse_listing(body)
     assert listing.announced_on is not None
@@ -119,7 +119,7 @@ def test_mixed_listing_counts_by_type_and_category(tmp_path: Path, replay: Repla
     stored_types = [p["announcements"][0]["announce_type"] for p in stored]
     assert stored_types == sorted(stored_types, key=order.__getitem__)
     # Re-ingesting the same listing (no ETag) changes nothing.
-    again = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
+    again = invoke_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
     assert again.returncode == 0
     assert f"0 new papers, 0 updated, {len(listing.entries)} unchanged" in again.stdout
     assert papers_json(tmp_path) == stored
@@ -128,7 +128,7 @@ def test_mixed_listing_counts_by_type_and_category(tmp_path: Path, replay: Repla
 def test_empty_weekend_feed_is_not_an_error(tmp_path: Path, replay: ReplayServer) -> None:
     replay.add("/rss/cs.AI", Reply(body=fixture_bytes(EMPTY_FIXTURE)))
     write_config(tmp_path, ["cs.AI"])
-    result = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
+    result = invoke_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
     assert result.returncode == 0, result.stderr
     assert "no-announcement" in result.stdout
     assert "warning" not in result.stderr
@@ -141,7 +141,7 @@ def test_catch_up_fills_missing_days_through_the_api(tmp_path: Path, replay: Rep
     api_page = fixture_bytes("api_atom_idlist_single_1605.08386_2026.xml")
     replay.add("/api/query", Reply(body=api_page))
     write_config(tmp_path, ["cs.AI", "math.CO"], days_back=7)
-    result = run_cli("fetch", cwd=tmp_path, server=replay)
+    result = invoke_cli("fetch", cwd=tmp_path, server=replay)
     assert result.returncode == 0, result.stderr
     api_requests = replay.requests_to("/api/query")
     # 2026-04-27 is a Monday: the five listing days of the week before are missing.
@@ -163,7 +163,7 @@ def test_catch_up_fills_missing_days_through_the_api(tmp_path: Path, replay: Rep
     ]
     # Filled days are not asked for again.
     replay.add("/rss/cs.AI+math.CO", Reply(status=304))
-    again = run_cli("fetch", cwd=tmp_path, server=replay)
+    again = invoke_cli("fetch", cwd=tmp_path, server=replay)
     assert again.returncode == 0, again.stderr
     assert len(replay.requests_to("/api/query")) == 5
 
@@ -171,7 +171,7 @@ def test_catch_up_fills_missing_days_through_the_api(tmp_path: Path, replay: Rep
 def test_bad_config_stops_with_exit_code_2(tmp_path: Path) -> None:
     config = tmp_path / "arxiv-radar.toml"
     config.write_text('[arxiv]\ncategories = ["cs.AII"]\n', encoding="utf-8")
-    result = run_cli("fetch", cwd=tmp_path)
+    result = invoke_cli("fetch", cwd=tmp_path)
     assert result.returncode == 2
     assert "arxiv-radar.toml" in result.stderr
     assert "cs.AII" in result.stderr and "cs.AI" in result.stderr
@@ -180,7 +180,7 @@ def test_bad_config_stops_with_exit_code_2(tmp_path: Path) -> None:
 
 
 def test_bad_date_is_a_usage_error(tmp_path: Path) -> None:
-    result = run_cli("papers", "--date", "27/04/2026", cwd=tmp_path)
+    result = invoke_cli("papers", "--date", "27/04/2026", cwd=tmp_path)
     assert result.returncode == 2
     assert "YYYY-MM-DD" in result.stderr
 
@@ -188,10 +188,10 @@ def test_bad_date_is_a_usage_error(tmp_path: Path) -> None:
 def test_arxiv_down_exits_3_and_keeps_the_store(tmp_path: Path, replay: ReplayServer) -> None:
     replay.add("/rss/cs.AI", Reply(body=fixture_bytes(RSS_FIXTURE)))
     write_config(tmp_path, ["cs.AI"])
-    assert run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay).returncode == 0
+    assert invoke_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay).returncode == 0
     before = papers_json(tmp_path)
     replay.add("/rss/cs.AI", Reply(status=503, headers={"Retry-After": "0"}))
-    result = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
+    result = invoke_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
     assert result.returncode == 3
     assert "503" in result.stderr and "Traceback" not in result.stderr
     assert papers_json(tmp_path) == before
@@ -204,7 +204,7 @@ def test_backfill_ids_through_the_api(tmp_path: Path, replay: ReplayServer) -> N
         when={"id_list": "1605.08386,0000.00001"},
     )
     write_config(tmp_path, ["math.CO"])
-    result = run_cli("backfill", "--ids", "1605.08386,0000.00001", cwd=tmp_path, server=replay)
+    result = invoke_cli("backfill", "--ids", "1605.08386,0000.00001", cwd=tmp_path, server=replay)
     assert result.returncode == 2, result.stdout + result.stderr  # 0000.00001 is not an id
     assert "0000.00001" in result.stderr
     replay.add(
@@ -212,7 +212,7 @@ def test_backfill_ids_through_the_api(tmp_path: Path, replay: ReplayServer) -> N
         Reply(body=fixture_bytes("api_atom_idlist_single_1605.08386_2026.xml")),
         when={"id_list": "1605.08386,2604.99999"},
     )
-    result = run_cli("backfill", "--ids", "1605.08386, 2604.99999", cwd=tmp_path, server=replay)
+    result = invoke_cli("backfill", "--ids", "1605.08386, 2604.99999", cwd=tmp_path, server=replay)
     assert result.returncode == 0, result.stderr
     assert "2604.99999" in result.stderr  # reported as missing
     with Store.open(str(tmp_path / "arxiv-radar.db")) as store:
@@ -234,7 +234,7 @@ def test_backfill_oai_harvests_every_page(tmp_path: Path, replay: ReplayServer) 
     replay.add("/oai", Reply(body=page), when={"metadataPrefix": "arXiv"})
     replay.add("/oai", Reply(body=last), when={"resumptionToken": "1114880|1001"})
     write_config(tmp_path, ["cs.AI", "cs.LG"])
-    result = run_cli(
+    result = invoke_cli(
         "backfill", "--oai", "--set", "cs", "--from", "2016-01-01", cwd=tmp_path, server=replay
     )
     assert result.returncode == 0, result.stderr
@@ -253,7 +253,7 @@ def test_backfill_oai_harvests_every_page(tmp_path: Path, replay: ReplayServer) 
 
 
 def test_backfill_needs_exactly_one_source(tmp_path: Path) -> None:
-    result = run_cli("backfill", cwd=tmp_path)
+    result = invoke_cli("backfill", cwd=tmp_path)
     assert result.returncode == 2
     assert "exactly one" in result.stderr
 
@@ -261,7 +261,7 @@ def test_backfill_needs_exactly_one_source(tmp_path: Path) -> None:
 def test_doctor_reports_each_check(tmp_path: Path, replay: ReplayServer) -> None:
     replay.add("/rss/cs.AI", Reply(body=fixture_bytes(RSS_FIXTURE)))
     write_config(tmp_path, ["cs.AI"])
-    result = run_cli(
+    result = invoke_cli(
         "doctor", cwd=tmp_path, server=replay, env={"DASHSCOPE_API_KEY": "sk-canary-123"}
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -270,7 +270,7 @@ def test_doctor_reports_each_check(tmp_path: Path, replay: ReplayServer) -> None
     assert "DASHSCOPE_API_KEY" in result.stdout
     assert "sk-canary-123" not in result.stdout + result.stderr
     replay.add("/rss/cs.AI", Reply(status=404))
-    failing = run_cli("doctor", cwd=tmp_path, server=replay)
+    failing = invoke_cli("doctor", cwd=tmp_path, server=replay)
     assert failing.returncode == 6  # a failed check (1 is an unexpected error)
     assert "FAIL" in failing.stdout
 
@@ -287,7 +287,7 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path, command: str) ->
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout == run_cli(command, "--help", cwd=tmp_path).stdout
+    assert result.stdout == invoke_cli(command, "--help", cwd=tmp_path).stdout
 
 
 def _next_day_feed(body: bytes) -> bytes:
@@ -314,9 +314,9 @@ def test_a_new_version_in_a_later_listing_updates_the_paper(
     body = fixture_bytes(RSS_FIXTURE)
     replay.add("/rss/cs.AI", Reply(body=body))
     write_config(tmp_path, ["cs.AI"])
-    assert run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay).returncode == 0
+    assert invoke_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay).returncode == 0
     replay.add("/rss/cs.AI", Reply(body=_next_day_feed(body)))
-    result = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
+    result = invoke_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
     assert result.returncode == 0, result.stderr
     assert "0 new papers, 1 updated" in result.stdout
     tuesday = papers_json(tmp_path, "--date", "2026-04-28")
@@ -339,13 +339,13 @@ def test_an_empty_feed_on_an_announcement_day_is_a_warning(
     assert b"Mon, 27 Apr 2026" in empty_monday
     replay.add("/rss/cs.AI", Reply(body=empty_monday))
     write_config(tmp_path, ["cs.AI"])
-    result = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
+    result = invoke_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
     assert result.returncode == 0, result.stderr
     assert "empty-unexpected" in result.stdout
     assert "warning" in result.stderr and "2026-04-27" in result.stderr
 
 
 def test_a_missing_option_value_is_a_usage_error(tmp_path: Path) -> None:
-    result = run_cli("fetch", "--date", cwd=tmp_path)
+    result = invoke_cli("fetch", "--date", cwd=tmp_path)
     assert result.returncode == 2
     assert "requires an argument" in result.stderr and "unexpected error" not in result.stderr

@@ -9,7 +9,7 @@ import pytest
 
 from arxiv_radar.store import Store
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 from replay_server import ReplayServer, Reply, fixture_bytes
 
 RSS_FIXTURE = "rss2_new_format_cs.AI_excerpt_3items_reserialized_2026-04-27.xml"
@@ -26,13 +26,13 @@ def folder(tmp_path: Path, replay: ReplayServer) -> Path:
         'keywords = ["agent", "benchmark", "Framework", "RL", "agent"]\n',
         encoding="utf-8",
     )
-    result = run_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
+    result = invoke_cli("fetch", "--no-catch-up", cwd=tmp_path, server=replay)
     assert result.returncode == 0, result.stderr
     return tmp_path
 
 
 def rank_json(folder: Path, *args: str) -> list[dict[str, object]]:
-    result = run_cli("rank", "--json", *args, cwd=folder)
+    result = invoke_cli("rank", "--json", *args, cwd=folder)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -51,10 +51,10 @@ def test_keywords_mode_scores_words_not_substrings(folder: Path) -> None:
     assert artifact["announce_type"] == "new" and artifact["version"] == 1
     matches = artifact["matches"]
     assert isinstance(matches, list)
-    assert {"keyword": "Framework", "where": "title", "text": "Framework"}.items() <= matches[
-        [m["keyword"] for m in matches].index("Framework")
+    assert {"rule": "Framework", "where": "title", "text": "Framework"}.items() <= matches[
+        [m["rule"] for m in matches].index("Framework")
     ].items()
-    assert "RL" not in {m["keyword"] for m in matches}
+    assert "RL" not in {m["rule"] for m in matches}
     math_matches = ranked[2]["matches"]
     assert isinstance(math_matches, list)
     assert {m["text"] for m in math_matches} >= {"agents", "benchmarks"}
@@ -79,10 +79,10 @@ def test_filters_and_explanations(folder: Path) -> None:
         encoding="utf-8",
     )
     assert [r["arxiv_id"] for r in rank_json(folder)] == [ARTIFACT]
-    why = run_cli("rank", "--explain", MATH, cwd=folder)
+    why = invoke_cli("rank", "--explain", MATH, cwd=folder)
     assert why.returncode == 0, why.stderr
     assert "dropped" in why.stdout and "2.5" in why.stdout
-    excluded = run_cli("rank", "--explain", f"arXiv:{MOLCLAW}v1", "--json", cwd=folder)
+    excluded = invoke_cli("rank", "--explain", f"arXiv:{MOLCLAW}v1", "--json", cwd=folder)
     assert excluded.returncode == 0, excluded.stderr
     explanation = json.loads(excluded.stdout)
     assert explanation["dropped"] == "excluded"
@@ -90,7 +90,7 @@ def test_filters_and_explanations(folder: Path) -> None:
 
 
 def test_scores_are_saved_with_their_explanations(folder: Path) -> None:
-    assert run_cli("rank", cwd=folder).returncode == 0
+    assert invoke_cli("rank", cwd=folder).returncode == 0
     with Store.open(str(folder / "arxiv-radar.db")) as store:
         scores = store.get_scores("default", [MATH, ARTIFACT, MOLCLAW])
     assert {key: value.score for key, value in scores.items()} == {
@@ -102,13 +102,13 @@ def test_scores_are_saved_with_their_explanations(folder: Path) -> None:
 
 
 def test_table_output_and_errors(folder: Path) -> None:
-    table = run_cli("rank", cwd=folder)
+    table = invoke_cli("rank", cwd=folder)
     assert table.returncode == 0, table.stderr
     assert "3 of 3 papers" in table.stdout and ARTIFACT in table.stdout
-    unknown = run_cli("rank", "--profile", "defualt", cwd=folder)
+    unknown = invoke_cli("rank", "--profile", "defualt", cwd=folder)
     assert unknown.returncode == 2
     assert "did you mean default" in unknown.stderr
-    missing = run_cli("rank", "--explain", "2604.99999", cwd=folder)
+    missing = invoke_cli("rank", "--explain", "2604.99999", cwd=folder)
     assert missing.returncode == 2 and "not in the store" in missing.stderr
-    empty = run_cli("rank", cwd=folder, env={"ARXIV_RADAR_DB": str(folder / "empty.db")})
+    empty = invoke_cli("rank", cwd=folder, env={"ARXIV_RADAR_DB": str(folder / "empty.db")})
     assert empty.returncode == 2 and "arxiv-radar fetch" in empty.stderr

@@ -15,7 +15,7 @@ import pytest
 
 from arxiv_radar.store import Store
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 from openai_server import OpenAIServer
 from openai_server import Reply as LLMReply
 from replay_server import ReplayServer, Reply, fixture_bytes
@@ -62,7 +62,7 @@ def folder(tmp_path: Path, replay: ReplayServer) -> Path:
 
 def run(folder: Path, replay: ReplayServer, *args: str, **env: str) -> Any:
     where = () if "--output" in args else ("--output", ".")  # the folder itself, not the default
-    return run_cli("run", "--no-catch-up", *where, *args, cwd=folder, server=replay, env=env)
+    return invoke_cli("run", "--no-catch-up", *where, *args, cwd=folder, server=replay, env=env)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -252,7 +252,7 @@ def test_notifications_are_sent_once_and_never_fail_the_run(
 
 
 def test_demo_runs_offline_and_says_what_to_open(tmp_path: Path) -> None:
-    result = run_cli("demo", cwd=tmp_path)
+    result = invoke_cli("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     demo = tmp_path / "arxiv-radar-demo"
     assert "34 papers announced" in result.stdout and "Open these" in result.stdout
@@ -263,5 +263,5 @@ def test_demo_runs_offline_and_says_what_to_open(tmp_path: Path) -> None:
     assert "Extractive summary" in readme and len(re.findall(r"^### \d+\. \[", readme, re.M)) >= 15
     data = json.loads((demo / "exports/digest.json").read_text(encoding="utf-8"))
     assert {p["announce_type"] for p in data["papers"]} >= {"new", "cross"}
-    again = run_cli("demo", cwd=tmp_path)
+    again = invoke_cli("demo", cwd=tmp_path)
     assert again.returncode == 0, again.stderr

@@ -12,7 +12,7 @@ import pytest
 from arxiv_radar.errors import UsageError
 from arxiv_radar.publish.outputs import MANIFEST, OwnedFiles, digest_of
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 from replay_server import ReplayServer, Reply, fixture_bytes
 
 MIXED = "synthetic_rss_cs.AI+cs.CL+cs.DC+cs.LG_mixed.xml"
@@ -81,7 +81,7 @@ def day(replay: ReplayServer) -> ReplayServer:
 
 
 def test_run_publishes_into_its_own_folder_by_default(tmp_path: Path, day: ReplayServer) -> None:
-    result = run_cli("run", "--no-catch-up", cwd=tmp_path, server=day)
+    result = invoke_cli("run", "--no-catch-up", cwd=tmp_path, server=day)
     assert result.returncode == 0, result.stderr
     digest = tmp_path / "arxiv-radar-digest"
     assert (digest / "README.md").is_file() and (digest / MANIFEST).is_file()
@@ -93,7 +93,7 @@ def test_run_refuses_a_readme_it_did_not_write_before_fetching(
     tmp_path: Path, day: ReplayServer
 ) -> None:
     (tmp_path / "README.md").write_text(MINE, encoding="utf-8")
-    result = run_cli("run", "--no-catch-up", "--output", ".", cwd=tmp_path, server=day)
+    result = invoke_cli("run", "--no-catch-up", "--output", ".", cwd=tmp_path, server=day)
     assert result.returncode == 2
     message = " ".join(result.stderr.split())
     assert "README.md" in message and "--force" in message and "Nothing was written" in message
@@ -113,21 +113,21 @@ def test_force_replaces_it_once_and_later_runs_need_no_force(
     tmp_path: Path, day: ReplayServer
 ) -> None:
     (tmp_path / "README.md").write_text(MINE, encoding="utf-8")
-    forced = run_cli("run", "--no-catch-up", "-o", ".", "--force", cwd=tmp_path, server=day)
+    forced = invoke_cli("run", "--no-catch-up", "-o", ".", "--force", cwd=tmp_path, server=day)
     assert forced.returncode == 0, forced.stderr
     assert "Announcement Date" in (tmp_path / "README.md").read_text(encoding="utf-8")
-    again = run_cli("run", "--no-catch-up", "-o", ".", cwd=tmp_path, server=day)
+    again = invoke_cli("run", "--no-catch-up", "-o", ".", cwd=tmp_path, server=day)
     assert again.returncode == 0, again.stderr
 
 
 def test_a_foreign_file_deep_in_the_outputs_is_refused_too(
     tmp_path: Path, day: ReplayServer
 ) -> None:
-    first = run_cli("run", "--no-catch-up", cwd=tmp_path, server=day)
+    first = invoke_cli("run", "--no-catch-up", cwd=tmp_path, server=day)
     assert first.returncode == 0, first.stderr
     page = tmp_path / "arxiv-radar-digest" / "site" / "archive" / "2026-04-27.html"
     page.write_text("<p>my annotations</p>", encoding="utf-8")
-    second = run_cli("run", "--no-catch-up", cwd=tmp_path, server=day)
+    second = invoke_cli("run", "--no-catch-up", cwd=tmp_path, server=day)
     assert second.returncode == 2
     assert "site/archive/2026-04-27.html" in " ".join(second.stderr.split())
     assert page.read_text(encoding="utf-8") == "<p>my annotations</p>"
@@ -137,13 +137,13 @@ def test_demo_refuses_a_folder_of_someone_elses_files(tmp_path: Path) -> None:
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "README.md").write_text(MINE, encoding="utf-8")
-    refused = run_cli("demo", "--output", str(folder), cwd=tmp_path)
+    refused = invoke_cli("demo", "--output", str(folder), cwd=tmp_path)
     assert refused.returncode == 2
     assert (folder / "README.md").read_text(encoding="utf-8") == MINE
     assert not (folder / "feeds").exists() and not (folder / "site").exists()
-    forced = run_cli("demo", "--output", str(folder), "--force", cwd=tmp_path)
+    forced = invoke_cli("demo", "--output", str(folder), "--force", cwd=tmp_path)
     assert forced.returncode == 0, forced.stderr
-    again = run_cli("demo", "--output", str(folder), cwd=tmp_path)
+    again = invoke_cli("demo", "--output", str(folder), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
 
 
@@ -177,12 +177,12 @@ def test_run_inside_a_clone_of_this_repository_changes_no_tracked_file(
     clone: Path, day: ReplayServer
 ) -> None:
     readme = (clone / "README.md").read_bytes()
-    result = run_cli("run", "--no-catch-up", cwd=clone, server=day)
+    result = invoke_cli("run", "--no-catch-up", cwd=clone, server=day)
     assert result.returncode == 0, result.stderr
     assert _changed(clone) == ""
     assert (clone / "README.md").read_bytes() == readme
     assert (clone / "arxiv-radar-digest" / "README.md").is_file()
-    refused = run_cli("run", "--no-catch-up", "--output", ".", cwd=clone, server=day)
+    refused = invoke_cli("run", "--no-catch-up", "--output", ".", cwd=clone, server=day)
     assert refused.returncode == 2 and _changed(clone) == ""
 
 
@@ -190,7 +190,7 @@ def test_a_dry_run_warns_of_files_a_real_run_would_refuse(
     tmp_path: Path, day: ReplayServer
 ) -> None:
     (tmp_path / "README.md").write_text(MINE, encoding="utf-8")
-    result = run_cli("run", "--no-catch-up", "--dry-run", "-o", ".", cwd=tmp_path, server=day)
+    result = invoke_cli("run", "--no-catch-up", "--dry-run", "-o", ".", cwd=tmp_path, server=day)
     assert result.returncode == 0, result.stderr
     warning = " ".join(result.stderr.split())
     assert "a real run would stop" in warning and "README.md" in warning

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 from replay_server import ReplayServer, Reply, fixture_bytes
 
 RSS_FIXTURE = "rss2_new_format_cs.AI_excerpt_3items_reserialized_2026-04-27.xml"
@@ -40,7 +40,7 @@ def write_config(folder: Path, categories: str = '"cs.AI"') -> None:
 def fetched(folder: Path, replay: ReplayServer) -> None:
     replay.add("/rss/cs.AI", Reply(body=fixture_bytes(RSS_FIXTURE)))
     write_config(folder)
-    result = run_cli("fetch", "--no-catch-up", cwd=folder, server=replay)
+    result = invoke_cli("fetch", "--no-catch-up", cwd=folder, server=replay)
     assert result.returncode == 0, result.stderr
 
 
@@ -49,7 +49,7 @@ def test_a_stored_day_is_republished_without_a_request(
 ) -> None:
     fetched(tmp_path, replay)
     out = tmp_path / "out"
-    result = run_cli(
+    result = invoke_cli(
         "run", "--date", DAY, "--no-summaries", "--json", "--output", str(out),
         cwd=tmp_path, env=offline_env,
     )  # fmt: skip
@@ -64,7 +64,7 @@ def test_a_stored_day_is_republished_without_a_request(
     # --refresh fetches it again: the day is not the live one, so through the export API.
     replay.add("/api/query", Reply(body=fixture_bytes(API_FIXTURE)))
     asked = len(replay.requests)
-    again = run_cli(
+    again = invoke_cli(
         "run", "--date", DAY, "--refresh", "--no-summaries", "--output", str(out),
         cwd=tmp_path, server=replay,
     )  # fmt: skip
@@ -79,7 +79,7 @@ def test_a_day_stored_for_fewer_categories_is_fetched(
     from the store without that category's papers."""
     fetched(tmp_path, replay)
     write_config(tmp_path, '"cs.AI", "cs.CL"')
-    result = run_cli(
+    result = invoke_cli(
         "run", "--date", DAY, "--no-summaries", "--output", str(tmp_path / "out"),
         cwd=tmp_path, env=offline_env,
     )  # fmt: skip
@@ -90,7 +90,7 @@ def test_a_day_stored_for_fewer_categories_is_fetched(
 def test_a_future_date_is_refused_at_once(tmp_path: Path, offline_env: dict[str, str]) -> None:
     write_config(tmp_path)
     for command in (["fetch"], ["run", "--output", str(tmp_path / "out")]):
-        result = run_cli(*command, "--date", "2099-01-05", cwd=tmp_path, env=offline_env)
+        result = invoke_cli(*command, "--date", "2099-01-05", cwd=tmp_path, env=offline_env)
         assert result.returncode == 2, result.stdout + result.stderr
         assert "2099-01-05 is in the future" in result.stderr
         assert "refused" not in result.stderr  # no request was tried
@@ -99,27 +99,27 @@ def test_a_future_date_is_refused_at_once(tmp_path: Path, offline_env: dict[str,
 
 def test_rank_names_a_day_the_store_lacks(tmp_path: Path, replay: ReplayServer) -> None:
     fetched(tmp_path, replay)
-    lacking = run_cli("rank", "--date", "2026-04-24", cwd=tmp_path)
+    lacking = invoke_cli("rank", "--date", "2026-04-24", cwd=tmp_path)
     assert lacking.returncode == 2
     assert "2026-04-24 is not in the store: fetch or backfill it" in lacking.stderr
     assert "No papers were announced" not in lacking.stderr
-    weekend = run_cli("rank", "--date", "2026-04-25", cwd=tmp_path)
+    weekend = invoke_cli("rank", "--date", "2026-04-25", cwd=tmp_path)
     assert weekend.returncode == 0, weekend.stderr
     assert "not an arXiv announcement day" in weekend.stderr
-    assert run_cli("rank", "--date", DAY, cwd=tmp_path).returncode == 0
+    assert invoke_cli("rank", "--date", DAY, cwd=tmp_path).returncode == 0
 
 
 def test_read_only_commands_never_create_a_store(
     tmp_path: Path, offline_env: dict[str, str]
 ) -> None:
     for command in (["papers"], ["papers", "--json"], ["rank"], ["rank", "--date", DAY]):
-        result = run_cli(*command, cwd=tmp_path, env=offline_env)
+        result = invoke_cli(*command, cwd=tmp_path, env=offline_env)
         assert result.returncode == 2, result.stdout + result.stderr
         message = re.sub(r"\s+", " ", result.stderr)
         assert f"there is no store at {tmp_path / 'arxiv-radar.db'} yet" in message
         assert "arxiv-radar run" in message and "--db" in message
         assert not (tmp_path / "arxiv-radar.db").exists()
-    doctor = run_cli("doctor", "--offline", cwd=tmp_path, env=offline_env)
+    doctor = invoke_cli("doctor", "--offline", cwd=tmp_path, env=offline_env)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert "no store at" in doctor.stdout
     assert list(tmp_path.iterdir()) == []
@@ -128,20 +128,20 @@ def test_read_only_commands_never_create_a_store(
 def test_the_demo_says_how_to_explore_its_store(
     tmp_path: Path, offline_env: dict[str, str]
 ) -> None:
-    demo = run_cli("demo", "--output", "demo", cwd=tmp_path, env=offline_env)
+    demo = invoke_cli("demo", "--output", "demo", cwd=tmp_path, env=offline_env)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     commands = re.findall(r"arxiv-radar (papers|rank|serve) --db (\S+)", demo.stdout)
     assert [name for name, _ in commands] == ["papers", "rank", "serve"]
     db = commands[0][1]
     assert (tmp_path / db).is_file()
-    papers = run_cli("papers", "--db", db, "--json", cwd=tmp_path, env=offline_env)
+    papers = invoke_cli("papers", "--db", db, "--json", cwd=tmp_path, env=offline_env)
     assert papers.returncode == 0, papers.stderr
     days = {a["announced_on"] for p in json.loads(papers.stdout) for a in p["announcements"]}
     assert len(days) == 1
-    rank = run_cli("rank", "--db", db, cwd=tmp_path, env=offline_env)
+    rank = invoke_cli("rank", "--db", db, cwd=tmp_path, env=offline_env)
     assert rank.returncode == 0, rank.stderr
     # The demo's day is complete in its store: republished with no request at all.
-    again = run_cli(
+    again = invoke_cli(
         "run", "--db", db, "--date", days.pop(), "--no-summaries", "--output", "again",
         cwd=tmp_path, env=offline_env,
     )  # fmt: skip

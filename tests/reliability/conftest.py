@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 import pg_helpers
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 from fault_server import DAY, DAY_PAPERS, FEED_PATH, fast_config, good_feed
 from radar_checks import check_outputs
 from replay_server import ReplayServer, Reply
@@ -26,7 +26,7 @@ def published_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "arxiv-radar.toml").write_text(fast_config(), encoding="utf-8")
     with ReplayServer() as server:
         server.add(FEED_PATH, Reply(body=good_feed()))
-        result = run_cli("run", "--no-catch-up", cwd=folder, server=server)
+        result = invoke_cli("run", "--no-catch-up", cwd=folder, server=server)
     assert result.returncode == 0, result.stderr
     check_outputs(folder, DAY, papers=6)
     assert f"{DAY_PAPERS} papers announced" in result.stdout

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 from fault_server import DAY, FEED_PATH, good_feed
 from radar_checks import (
     check_file,
@@ -79,7 +79,7 @@ def test_bad_configuration_stops_before_anything_happens(
     name, text, expected = CONFIGS[case]
     replay.add(FEED_PATH, Reply(body=good_feed()))
     (tmp_path / name).write_text(text, encoding="utf-8")
-    result = run_cli(
+    result = invoke_cli(
         "run", "--no-catch-up", cwd=tmp_path, server=replay, env={"DASHSCOPE_API_KEY": ""}
     )
     assert result.returncode == 2, result.stdout + result.stderr
@@ -92,7 +92,7 @@ def test_bad_configuration_stops_before_anything_happens(
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     (tmp_path / "arxiv-radar.toml").write_text("[arxiv\n", encoding="utf-8")
-    result = run_cli("run", "--debug", cwd=tmp_path)
+    result = invoke_cli("run", "--debug", cwd=tmp_path)
     assert result.returncode == 2
     assert "Traceback" in result.stderr and "not valid TOML" in result.stderr
 
@@ -105,7 +105,7 @@ def test_an_output_folder_that_cannot_exist_is_refused_before_fetching(
     the folder (or one of its parents) should be is the honest unwritable folder here."""
     replay.add(FEED_PATH, Reply(body=good_feed()))
     (tmp_path / "notes.txt").write_text("my notes\n", encoding="utf-8")
-    result = run_cli("run", "--no-catch-up", "--output", output, cwd=tmp_path, server=replay)
+    result = invoke_cli("run", "--no-catch-up", "--output", output, cwd=tmp_path, server=replay)
     assert result.returncode == 2, result.stdout + result.stderr
     message = one_paragraph_error(result.stderr)
     assert (
@@ -137,7 +137,7 @@ def test_an_output_path_in_the_way_writes_nothing(
     else:
         blocked.write_text("not a folder\n", encoding="utf-8")
     before = snapshot(good)
-    result = run_cli("run", "--no-catch-up", cwd=good, server=replay)
+    result = invoke_cli("run", "--no-catch-up", cwd=good, server=replay)
     assert result.returncode == 2, result.stdout + result.stderr
     message = one_paragraph_error(result.stderr)
     assert relative in message and expected in message and "nothing was written" in message
@@ -170,7 +170,7 @@ def test_a_disk_full_while_publishing_leaves_whole_files(
 ) -> None:
     replay.add(FEED_PATH, Reply(body=good_feed()))
     store = str(tmp_path / "arxiv-radar.db")  # the store elsewhere: only the outputs fill up
-    first = run_cli(
+    first = invoke_cli(
         "run", "--no-catch-up", "--db", store, "-o", str(small_disk), cwd=tmp_path, server=replay
     )
     assert first.returncode == 0, first.stderr
@@ -180,7 +180,7 @@ def test_a_disk_full_while_publishing_leaves_whole_files(
         free = shutil.disk_usage(small_disk).free
         handle.write(b"\0" * max(0, free - 16 * 1024))
 
-    result = run_cli(
+    result = invoke_cli(
         "run", "--no-catch-up", "--db", store, "-o", str(small_disk), cwd=tmp_path, server=replay
     )
     assert result.returncode == 2, result.stdout + result.stderr
@@ -192,7 +192,7 @@ def test_a_disk_full_while_publishing_leaves_whole_files(
             check_file(path)  # the previous version or the new one, whole either way
 
     filler.unlink()
-    again = run_cli(
+    again = invoke_cli(
         "run", "--no-catch-up", "--db", store, "-o", str(small_disk), cwd=tmp_path, server=replay
     )
     assert again.returncode == 0, again.stderr

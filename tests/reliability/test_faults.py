@@ -1,4 +1,4 @@
-"""``arxiv-radar run`` against an arXiv that misbehaves, the real command in a subprocess.
+"""``arxiv-radar run`` against an arXiv that misbehaves, the real command (in process).
 
 Every fault either ends in a correct run (bad items skipped and reported) or in a clear
 error with exit code 3; the store stays consistent (checked with SQL), the last good
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 from fault_server import (
     API_PATH,
     DAY,
@@ -45,7 +45,7 @@ INTERVAL = 0.2
 
 def run(folder: Path, server: ReplayServer, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"ARXIV_RADAR_MIN_INTERVAL": str(INTERVAL)}
-    return run_cli("run", *args, cwd=folder, server=server, env=env)
+    return invoke_cli("run", *args, cwd=folder, server=server, env=env)
 
 
 def assert_polite(server: ReplayServer) -> None:

@@ -22,7 +22,7 @@ from arxiv_radar.scaffold import (
     scaffold,
 )
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = [
@@ -43,7 +43,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def test_init_writes_a_digest_repository(tmp_path: Path) -> None:
     folder = tmp_path / "digest"
-    result = run_cli("init", str(folder), cwd=tmp_path)
+    result = invoke_cli("init", str(folder), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     for name in FILES:
         assert (folder / name).is_file(), name
@@ -91,7 +91,7 @@ def test_rerunning_refuses_files_init_did_not_write_and_writes_nothing(tmp_path:
     before = snapshot(tmp_path)
     manifest = (tmp_path / ".arxiv-radar-outputs.json").read_bytes()
 
-    result = run_cli("init", str(tmp_path), cwd=tmp_path)
+    result = invoke_cli("init", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     message = " ".join(result.stderr.split())
     assert "did not write (or that were changed since): vercel.json, README.md" in message
@@ -105,7 +105,7 @@ def test_a_second_init_updates_only_its_own_files(tmp_path: Path) -> None:
     config = tmp_path / "arxiv-radar.toml"
     config.write_text('[publish]\nschedule = "15 7 * * 1-5"\n', encoding="utf-8")
 
-    result = run_cli("init", str(tmp_path), cwd=tmp_path)
+    result = invoke_cli("init", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     again = scaffold(tmp_path)
     assert {item.action for item in again.files} == {"unchanged"}
@@ -118,10 +118,10 @@ def test_a_second_init_updates_only_its_own_files(tmp_path: Path) -> None:
 def test_a_file_in_a_new_folder_is_refused_until_forced(tmp_path: Path) -> None:
     """The old tool's repository: its own README.md (its digest) and workflow."""
     (tmp_path / "README.md").write_text("# arXiv Papers\n", encoding="utf-8")
-    result = run_cli("init", str(tmp_path), cwd=tmp_path)
+    result = invoke_cli("init", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 2 and "README.md" in result.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["README.md"]
-    result = run_cli("init", str(tmp_path), "--force", cwd=tmp_path)
+    result = invoke_cli("init", str(tmp_path), "--force", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "overwritten" in result.stdout
     assert (tmp_path / "README.md").read_text(encoding="utf-8").endswith(INIT_README_MARK + "\n")
@@ -144,7 +144,7 @@ def test_the_digest_that_replaced_the_readme_is_left_alone(tmp_path: Path) -> No
         assert actions.pop("README.md") == "kept"
         assert set(actions.values()) == {"unchanged"}
         assert readme.read_text(encoding="utf-8") == "# digest of the day\n"
-    assert "the next run rewrites it" in run_cli("init", str(tmp_path), cwd=tmp_path).stdout
+    assert "the next run rewrites it" in invoke_cli("init", str(tmp_path), cwd=tmp_path).stdout
 
 
 def test_force_replaces_files_but_never_the_configuration(tmp_path: Path) -> None:
@@ -233,12 +233,12 @@ def test_a_broken_configuration_stops_init_before_writing(tmp_path: Path) -> Non
 def test_a_file_as_the_folder_is_refused_with_exit_2(tmp_path: Path) -> None:
     target = tmp_path / "notes.txt"
     target.write_text("not a folder\n", encoding="utf-8")
-    result = run_cli("init", str(target), cwd=tmp_path)
+    result = invoke_cli("init", str(target), cwd=tmp_path)
     assert result.returncode == 2
     assert "is a file, not a folder" in result.stderr and "Traceback" not in result.stderr
     assert target.read_text(encoding="utf-8") == "not a folder\n"
 
-    result = run_cli("init", str(target / "digest"), cwd=tmp_path)
+    result = invoke_cli("init", str(target / "digest"), cwd=tmp_path)
     assert result.returncode == 2 and "is a file, not a folder" in " ".join(result.stderr.split())
 
 
@@ -252,12 +252,12 @@ def test_paths_in_the_way_stop_init_before_anything_is_written(tmp_path: Path) -
     assert ".github is a file" in message and "vercel.json is a folder" in message
     assert sorted(path.name for path in tmp_path.iterdir()) == [".github", "vercel.json"]
 
-    result = run_cli("init", str(tmp_path), cwd=tmp_path)
+    result = invoke_cli("init", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 2 and "nothing was written" in " ".join(result.stderr.split())
 
 
 def test_pin_writes_an_exact_requirement(tmp_path: Path) -> None:
-    result = run_cli("init", str(tmp_path), "--pin", "0.1.0", cwd=tmp_path)
+    result = invoke_cli("init", str(tmp_path), "--pin", "0.1.0", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "requirements.txt").read_text(encoding="utf-8").splitlines()
     assert lines[-1] == "arxiv-radar[serve]==0.1.0"
@@ -266,13 +266,13 @@ def test_pin_writes_an_exact_requirement(tmp_path: Path) -> None:
     for bad in ("latest", "1.0; rm -rf /", ">=1.0", ""):
         with pytest.raises(UsageError, match="not a release version"):
             requirement(bad)
-    result = run_cli("init", str(tmp_path / "other"), "--pin", "newest", cwd=tmp_path)
+    result = invoke_cli("init", str(tmp_path / "other"), "--pin", "newest", cwd=tmp_path)
     assert result.returncode == 2 and "not a release version" in result.stderr
     assert not (tmp_path / "other").exists()
 
 
 def test_help_teaches_what_init_writes(tmp_path: Path) -> None:
-    result = run_cli("init", "--help", cwd=tmp_path)
+    result = invoke_cli("init", "--help", cwd=tmp_path)
     assert result.returncode == 0
     for text in (
         "arxiv-radar.toml",
@@ -321,7 +321,7 @@ def test_the_digest_readme_and_deploy_guide_cover_three_deployments(tmp_path: Pa
 
 def test_source_chooses_where_arxiv_radar_is_installed_from(tmp_path: Path) -> None:
     url = "git+https://github.com/someone/arxiv-radar@v0.1.0"
-    result = run_cli("init", str(tmp_path), "--source", url, cwd=tmp_path)
+    result = invoke_cli("init", str(tmp_path), "--source", url, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "requirements.txt").read_text(encoding="utf-8").splitlines()
     assert lines[-1] == f"arxiv-radar[serve] @ {url}"
@@ -364,7 +364,7 @@ def test_a_wheel_inside_the_repository_is_a_relative_path(tmp_path: Path) -> Non
     ],
 )
 def test_a_bad_source_stops_init_with_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
-    result = run_cli("init", str(tmp_path / "digest"), *args, cwd=tmp_path)
+    result = invoke_cli("init", str(tmp_path / "digest"), *args, cwd=tmp_path)
     assert result.returncode == 2 and message in " ".join(result.stderr.split())
     assert not (tmp_path / "digest").exists()
     other = tmp_path / "not-a-wheel.txt"

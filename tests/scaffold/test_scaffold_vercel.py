@@ -23,7 +23,7 @@ import feedparser
 import httpx
 import pytest
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 
 ROUTES = ["/rss", "/atom", "/feed.json", "/rss/cs.AI", "/api/papers", "/health", "/"]
 
@@ -32,9 +32,9 @@ ROUTES = ["/rss", "/atom", "/feed.json", "/rss/cs.AI", "/api/papers", "/health",
 def digest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A scaffolded digest repository after its first (demo) run."""
     folder = tmp_path_factory.mktemp("vercel") / "digest"
-    made = run_cli("init", str(folder), cwd=folder.parent)
+    made = invoke_cli("init", str(folder), cwd=folder.parent)
     assert made.returncode == 0, made.stderr
-    ran = run_cli("demo", "--output", str(folder), cwd=folder.parent)
+    ran = invoke_cli("demo", "--output", str(folder), cwd=folder.parent)
     assert ran.returncode == 0, ran.stderr
     assert (folder / "arxiv-radar.db").is_file()
     for transient in folder.glob("arxiv-radar.db?*"):  # the run lock: not committed

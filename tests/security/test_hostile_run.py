@@ -30,7 +30,7 @@ from arxiv_radar.publish.site import asset_names
 from arxiv_radar.text.plain import one_line
 from arxiv_radar.text.sanitize import is_safe_markdown
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 from hostile_feed import ANNOUNCED_ON, FEED_PATH, KEYWORD, hostile_answer, hostile_listing
 from openai_server import OpenAIServer
 from openai_server import Reply as LLMReply
@@ -79,7 +79,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
             '[publish]\nabstract_chars = 5000\noutput = "."\n',
             encoding="utf-8",
         )
-        result = run_cli("run", "--no-catch-up", cwd=folder, server=replay)
+        result = invoke_cli("run", "--no-catch-up", cwd=folder, server=replay)
         calls = len(llm.chat_requests)
     return HostileRun(folder, result.stdout, result.stderr, result.returncode, calls)
 
@@ -187,8 +187,8 @@ def test_site_data_json_is_harmless(hostile: HostileRun) -> None:
     data = _json_without_raw_markup(hostile.read("site/data.json"), "data.json")
     assert len(data["papers"]) == PAPERS
     problems: list[str] = []
-    for paper in data["papers"]:  # "summary_html: sanitized HTML, safe to insert as it is"
-        problems += html_problems(paper["summary_html"], "data.json summary_html", fragment=True)
+    for paper in data["papers"]:  # "summary.html: sanitized HTML, safe to insert as it is"
+        problems += html_problems(paper["summary"]["html"], "data.json summary.html", fragment=True)
     assert not problems, "\n".join(problems[:30])
 
 
@@ -235,7 +235,7 @@ def test_stored_summaries_are_sanitized(hostile: HostileRun) -> None:
 
 def test_rank_prints_hostile_titles_without_terminal_escapes(hostile: HostileRun) -> None:
     for command in (["rank"], ["rank", "--json"], ["papers", "--json"]):
-        result = run_cli(*command, cwd=hostile.folder)
+        result = invoke_cli(*command, cwd=hostile.folder)
         assert result.returncode == 0, (command, result.stderr[-2000:])
         assert "\x1b" not in result.stdout, command
         if "--json" in command:
@@ -243,7 +243,7 @@ def test_rank_prints_hostile_titles_without_terminal_escapes(hostile: HostileRun
 
 
 def test_papers_table_prints_hostile_titles(hostile: HostileRun) -> None:
-    result = run_cli("papers", cwd=hostile.folder)
+    result = invoke_cli("papers", cwd=hostile.folder)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Hostile 1" in result.stdout and "\x1b" not in result.stdout
 

@@ -23,7 +23,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 from openai_server import OpenAIServer, RecordedRequest
 from openai_server import Reply as LLMReply
 from replay_server import ReplayServer, Reply, fixture_bytes
@@ -134,9 +134,9 @@ def test_the_llm_key_never_leaks(
         )
         env = {variable: KEY_CANARY}
         runs = [
-            run_cli("run", "--no-catch-up", "--debug", cwd=tmp_path, server=listing, env=env),
-            run_cli("summarize", "--force", "--json", "--debug", cwd=tmp_path, env=env),
-            run_cli("doctor", "--debug", cwd=tmp_path, server=listing, env=env),
+            invoke_cli("run", "--no-catch-up", "--debug", cwd=tmp_path, server=listing, env=env),
+            invoke_cli("summarize", "--force", "--json", "--debug", cwd=tmp_path, env=env),
+            invoke_cli("doctor", "--debug", cwd=tmp_path, server=listing, env=env),
         ]
         sent = [request.headers.get("authorization") for request in llm.chat_requests]
     assert runs[0].returncode == 0, runs[0].stderr[-3000:]
@@ -157,7 +157,7 @@ def test_a_key_written_into_the_config_file_is_refused_without_echo(tmp_path: Pa
     (tmp_path / "arxiv-radar.toml").write_text(
         f'[summaries]\napi_key_env = "{KEY_CANARY}"\n', encoding="utf-8"
     )
-    result = run_cli("run", "--dry-run", "--debug", cwd=tmp_path)
+    result = invoke_cli("run", "--dry-run", "--debug", cwd=tmp_path)
     assert result.returncode == 2
     assert "api_key_env" in result.stderr
     assert not find_leaks(
@@ -203,7 +203,7 @@ def test_a_database_password_is_never_printed(
 ) -> None:
     url = template.format(quote(DB_PASSWORD, safe=""))
     runs = [
-        run_cli(*command, "--db", url, cwd=tmp_path, server=listing)
+        invoke_cli(*command, "--db", url, cwd=tmp_path, server=listing)
         for command in (
             ["run", "--no-catch-up"],
             ["run", "--no-catch-up", "--debug"],
@@ -213,7 +213,7 @@ def test_a_database_password_is_never_printed(
         )
     ]
     (tmp_path / "arxiv-radar.toml").write_text(f'[store]\nurl = "{url}"\n', encoding="utf-8")
-    runs.append(run_cli("run", "--no-catch-up", "--debug", cwd=tmp_path, server=listing))
+    runs.append(invoke_cli("run", "--no-catch-up", "--debug", cwd=tmp_path, server=listing))
     doctor = runs.pop(4)
     assert doctor.returncode == 6 and "store" in doctor.stdout.lower()  # a failed check
     for result in runs:
@@ -252,11 +252,11 @@ def test_notification_tokens_are_masked_in_warnings(listing: ReplayServer, tmp_p
         "[publish]\nnotify = [\n" + "".join(f"  {json.dumps(u)},\n" for u in urls) + "]\n",
         encoding="utf-8",
     )
-    quiet = run_cli("run", "--no-catch-up", cwd=tmp_path, server=listing)
+    quiet = invoke_cli("run", "--no-catch-up", cwd=tmp_path, server=listing)
     again = tmp_path / "again"  # a new store: the day is announced again
     again.mkdir()
     (again / "arxiv-radar.toml").write_bytes((tmp_path / "arxiv-radar.toml").read_bytes())
-    loud = run_cli("run", "--no-catch-up", "--debug", "--json", cwd=again, server=listing)
+    loud = invoke_cli("run", "--no-catch-up", "--debug", "--json", cwd=again, server=listing)
     for result in (quiet, loud):
         assert result.returncode == 0, result.stderr[-3000:]
         assert result.stderr.count("notification") >= len(urls)  # every failure is reported

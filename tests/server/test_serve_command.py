@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 
 
 @pytest.mark.parametrize(
@@ -22,7 +22,7 @@ from cli_helpers import run_cli
 def test_bad_options_stop_before_serving(
     tmp_path: Path, args: list[str], code: int, message: str
 ) -> None:
-    result = run_cli("serve", "--port", "1", *args, cwd=tmp_path)
+    result = invoke_cli("serve", "--port", "1", *args, cwd=tmp_path)
     assert result.returncode == code, result.stdout + result.stderr
     assert message in " ".join(result.stderr.split())
     assert "Serving arxiv-radar" not in result.stdout

@@ -13,7 +13,7 @@ import pytest
 from arxiv_radar.models import SummaryStatus
 from arxiv_radar.store import Store
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 from openai_server import OpenAIServer, RecordedRequest, Reply
 from replay_server import ReplayServer
 from replay_server import Reply as ArxivReply
@@ -62,7 +62,7 @@ def configure(folder: Path, llm: OpenAIServer | None, **summaries: Any) -> None:
 
 
 def summarize(folder: Path, *args: str, code: int = 0, **env: str) -> dict[str, Any]:
-    result = run_cli("summarize", "--json", *args, cwd=folder, env=env)
+    result = invoke_cli("summarize", "--json", *args, cwd=folder, env=env)
     assert result.returncode == code, result.stderr
     return json.loads(result.stdout)
 
@@ -184,7 +184,7 @@ def test_a_failed_paper_is_recorded_and_retried_next_run(folder: Path, llm: Open
 def test_every_call_failing_exits_5(folder: Path, llm: OpenAIServer) -> None:
     configure(folder, llm, max_papers=2)
     llm.respond(lambda request: Reply.error(401, "invalid api key"))
-    result = run_cli("summarize", cwd=folder)
+    result = invoke_cli("summarize", cwd=folder)
     assert result.returncode == 5, result.stderr
     assert "every summary call failed" in result.stderr and "401" in result.stderr
 
@@ -211,7 +211,7 @@ def test_the_budget_stops_new_calls(folder: Path, llm: OpenAIServer) -> None:
     assert "120 of 100 tokens" in report["budget_reached"]
     assert statuses(report) == ["ok"] + ["skipped"] * 4
     assert len(llm.chat_requests) == 1
-    text = run_cli("summarize", cwd=folder)
+    text = invoke_cli("summarize", cwd=folder)
     assert "budget reached" in text.stderr
 
 
@@ -232,7 +232,7 @@ def test_upload_mode_sends_the_pdf_and_deletes_it(
     folder: Path, llm: OpenAIServer, replay: ReplayServer
 ) -> None:
     pdf = b"%PDF-1.4\n% a tiny stand-in paper\n"
-    ranked = json.loads(run_cli("rank", "--json", cwd=folder).stdout)
+    ranked = json.loads(invoke_cli("rank", "--json", cwd=folder).stdout)
     top = f"{ranked[0]['arxiv_id']}v{ranked[0]['version']}"
     replay.add(f"/pdf/{top}", ArxivReply(body=pdf, content_type="application/pdf"))
     configure(folder, llm, max_papers=1, input_mode="upload")
@@ -298,7 +298,7 @@ FULLTEXT_HTML = Path(__file__).resolve().parents[1] / "fixtures" / "fulltext" / 
 def test_fulltext_mode_reads_the_html_through_the_polite_client(
     folder: Path, llm: OpenAIServer, replay: ReplayServer
 ) -> None:
-    ranked = json.loads(run_cli("rank", "--json", cwd=folder).stdout)
+    ranked = json.loads(invoke_cli("rank", "--json", cwd=folder).stdout)
     top = f"{ranked[0]['arxiv_id']}v{ranked[0]['version']}"
     replay.add(
         f"/html/{top}",
@@ -337,7 +337,7 @@ def test_a_key_echoed_by_the_endpoint_is_never_stored_or_logged(
         return Reply(text=f"{GOOD_ANSWER}\nYour key: {header}", headers={"X-Echo": header})
 
     llm.respond(echo)
-    result = run_cli("summarize", "--json", "--debug", cwd=folder, env={"MY_LLM_KEY": canary})
+    result = invoke_cli("summarize", "--json", "--debug", cwd=folder, env={"MY_LLM_KEY": canary})
     assert result.returncode == 0, result.stderr
     assert llm.chat_requests[0].headers["authorization"] == f"Bearer {canary}"
     assert canary not in result.stdout + result.stderr

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli
 from openai_server import OpenAIServer, Reply
 
 
 def totals(folder: Path) -> str:
-    result = run_cli("summarize", "--top", "2", cwd=folder, env={})
+    result = invoke_cli("summarize", "--top", "2", cwd=folder, env={})
     assert result.returncode == 0, result.stderr
     return " ".join(result.stdout.split())
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import gc
 import sys
+from collections.abc import Sequence
 from typing import Annotated
 
 import click
@@ -33,6 +34,7 @@ from arxiv_radar.cli.common import (
     err,
     out,
     reflow_help,
+    reset_consoles,
     setup_logging,
     state,
 )
@@ -118,25 +120,35 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:  # answered before typer parses (its parser loads pydantic)
         out.print(f"arxiv-radar {__version__}")
         sys.exit(0)
+    sys.exit(run(sys.argv[1:]))
+
+
+def run(args: Sequence[str]) -> int:
+    """``arxiv-radar ARGS``: run the app and return its exit code, every error turned into
+    one message on stderr and its documented code (a traceback only with ``--debug``, where
+    an unexpected error is raised again). :func:`main` calls it, and so do the tests that run
+    commands in process, so both give the same messages and codes."""
+    state.debug = False
+    reset_consoles()
     try:
-        code = app(prog_name="arxiv-radar", standalone_mode=False)
+        code = app(args=list(args), prog_name="arxiv-radar", standalone_mode=False)
     except ArxivRadarError as error:
         if state.debug:
             err.print_exception()
         err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
-        sys.exit(error.exit_code)
+        return error.exit_code
     except typer.Exit as done:
-        sys.exit(done.exit_code)
+        return done.exit_code
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
-        sys.exit(130)
+        return 130
     except _click_errors() as error:
         from arxiv_radar.config import plain_message
 
         # typer checks values with pydantic: "Value error, 'x' is not one of ..." loses its prefix
         error.message = plain_message(error.message)  # type: ignore[attr-defined]
         error.show()  # type: ignore[attr-defined]
-        sys.exit(error.exit_code)  # type: ignore[attr-defined]
+        return error.exit_code  # type: ignore[attr-defined,no-any-return]
     except Exception as error:  # anything unexpected: one line, the traceback on --debug
         if state.debug:
             raise
@@ -144,5 +156,5 @@ def main() -> None:
             f"[bold red]unexpected error:[/] {type(error).__name__}: {escape(str(error))}\n"
             "Run again with --debug for the full traceback, and report it if it persists."
         )
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+        return 1
+    return code if isinstance(code, int) else 0

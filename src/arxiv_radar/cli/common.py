@@ -39,18 +39,26 @@ PIPE_WIDTH = 4096
 """Line width when output is not a terminal (a pipe, a file, a CI log): lines stay whole."""
 
 
-def _console(*, stderr: bool) -> Console:
+def _console_settings(*, stderr: bool) -> dict[str, Any]:
     """Rich's wrapping at the terminal's width on a terminal; elsewhere whole lines (URLs and
     messages unbroken in CI logs), at ``$COLUMNS`` only for tables when it is set."""
-    console = Console(stderr=stderr)
-    if console.is_terminal:
-        return console
+    if Console(stderr=stderr).is_terminal:
+        return {"stderr": stderr}
     width = None if os.environ.get("COLUMNS", "").strip() else PIPE_WIDTH
-    return Console(stderr=stderr, soft_wrap=True, width=width)
+    return {"stderr": stderr, "soft_wrap": True, "width": width}
 
 
-out = _console(stderr=False)
-err = _console(stderr=True)
+out = Console(**_console_settings(stderr=False))
+err = Console(**_console_settings(stderr=True))
+
+
+def reset_consoles() -> None:
+    """Set :data:`out` and :data:`err` up afresh, in place, for this invocation's streams and
+    environment: a Rich console reads ``$COLUMNS`` and whether it writes to a terminal when
+    it is made, and one process may run several invocations (the in-process tests do)."""
+    for console, stderr in ((out, False), (err, True)):
+        Console.__init__(console, **_console_settings(stderr=stderr))
+
 
 ConfigOption = Annotated[
     Path | None,
