@@ -28,57 +28,25 @@ file, a CI log), lines are not wrapped: URLs and messages stay whole.
 JSON_SHAPES = """
 ## JSON output
 
-`arxiv-radar papers --json` prints a JSON array, one object per paper, in listing order:
+`arxiv-radar papers --json` prints a JSON array, one paper per object, in listing order, and
+`arxiv-radar rank --json` the ranking, best first, one ranked paper per object: the shapes of
+a paper and a ranked paper are in [publishing.md](publishing.md#json-shapes), the same as in
+`exports/digest.json` and the API. A paper from `papers --json` also lists its
+`announcements`, oldest first:
 
 ```json
-{
-  "arxiv_id": "2604.21935",
-  "version": 1,
-  "title": "Math Takes Two: A test for emergent mathematical reasoning in communication",
-  "abstract": "Although language models demonstrate ...",
-  "authors": ["Michael Cooper", "Samuel Cooper"],
-  "categories": ["cs.AI", "cs.LG"],
-  "primary_category": "cs.AI",
-  "announcements": [
-    {"announced_on": "2026-04-27", "announce_type": "new", "version": 1, "feed": "rss"}
-  ],
-  "published": null,
-  "updated": null,
-  "doi": null,
-  "journal_ref": null,
-  "comment": null,
-  "license": "http://creativecommons.org/licenses/by/4.0/"
-}
+"announcements": [
+  {"announced_on": "2026-04-27", "announce_type": "new", "version": 1, "feed": "rss"}
+]
 ```
 
 `feed` says which interface saw the announcement: `rss` (arXiv's own listing), `api`
 (derived from an export API look-up) or `oai` (derived from an OAI-PMH harvest).
 `published`/`updated` (ISO 8601, UTC) are known for papers read through the API or OAI-PMH.
-
-`arxiv-radar rank --json` prints the ranking, best first:
-
-```json
-{
-  "rank": 1,
-  "arxiv_id": "2604.21936",
-  "version": 1,
-  "title": "An Artifact-based Agent Framework for Adaptive and Reproducible Medical Image ...",
-  "score": 4.0,
-  "announce_type": "new",
-  "matches": [
-    {"keyword": "agent", "kind": "keyword", "where": "title", "text": "Agent",
-     "weight": 1.0, "points": 1.5},
-    {"keyword": "benchmark", "kind": "keyword", "where": "abstract", "text": "benchmark",
-     "weight": 1.0, "points": 1.0}
-  ]
-}
-```
-
-`keyword` is the rule as the profile writes it (a regex rule by its label, an author, a
-category); `where` is `title`, `abstract`, `author` or `category`; `text` is what matched,
-exactly as the paper writes it; `points` is what the match added (a keyword scores once:
-1 x weight, plus 0.5 x weight when it is in the title). `rank --explain ID --json` prints one
-paper's whole explanation, with `dropped` and `reason` when the profile's filters dropped it.
+In `rank --json`, each of a paper's `matches` names its `rule` as the profile writes it (a
+keyword scores once: 1 x weight, plus 0.5 x weight when it is in the title), and
+`explanation` gives the score's components. `rank --explain ID --json` prints one paper's
+whole explanation, with `dropped` and `reason` when the profile's filters dropped it.
 
 `arxiv-radar summarize --json` prints the run's totals and every paper's outcome:
 

@@ -198,6 +198,8 @@ def test_bibtex_escape_round_trips_through_a_parser(text: str) -> None:
 
 PAPER_KEYS = {
     "rank",
+    "license",
+    "explanation",
     "arxiv_id",
     "version",
     "versioned_id",

@@ -25,15 +25,17 @@ from arxiv_radar.models import (
 )
 from arxiv_radar.publish.site import DATA_SCHEMA, asset_names, summary_html, write_site
 from arxiv_radar.text.links import abs_url
+from arxiv_radar.text.sanitize import markdown_to_safe_html
 
 from digest_helpers import XSS_PAYLOADS, sample_digest, xss_digest
 
 DAY_SCRIPTS = ("site.js", "katex/katex.min.js", "katex/auto-render.min.js", "math.js")
 """The scripts a day's page loads, in order: the site's own and KaTeX's, nothing else."""
 PAPER_FIELDS = {
-    *("rank", "arxiv_id", "version", "title", "authors", "categories", "primary_category"),
-    *("announce_type", "score", "abstract", "abs_url", "pdf_url", "tldr", "summary_html"),
-    *("summary_status", "extractive", "model"),
+    *("rank", "arxiv_id", "version", "versioned_id", "title", "authors", "categories"),
+    *("primary_category", "announce_type", "score", "matches", "explanation", "abstract"),
+    *("comment", "journal_ref", "doi", "license", "published", "updated", "url", "pdf_url"),
+    "summary",
 }
 DAY_1, DAY_2, DAY_3 = dt.date(2026, 4, 23), dt.date(2026, 4, 24), dt.date(2026, 4, 27)
 
@@ -327,10 +329,10 @@ def test_the_archive_is_grouped_by_month(tmp_path: Path, digest: Digest) -> None
 
 def test_data_json_follows_the_documented_schema(site: Path, digest: Digest) -> None:
     data = json.loads((site / "data.json").read_text(encoding="utf-8"))
-    assert data["schema"] == DATA_SCHEMA and data["version"] == 1
+    assert data["schema"] == DATA_SCHEMA and data["schema_version"] == 1
     assert data["announced_on"] == "2026-04-27"
     assert dt.datetime.fromisoformat(data["generated_at"]) == digest.generated_at
-    assert (data["papers_announced"], data["papers_matched"]) == (12, 6)
+    assert data["counts"] == {"announced": 12, "matched": 6, "shown": len(digest.entries)}
     assert data["title"] == digest.title and data["profile"] == digest.profile
     assert len(data["papers"]) == len(digest.entries)
     for item, entry in zip(data["papers"], digest.entries, strict=True):
@@ -343,15 +345,15 @@ def test_data_json_follows_the_documented_schema(site: Path, digest: Digest) -> 
         assert item["categories"] == list(paper.categories)
         assert item["primary_category"] == paper.primary_category
         assert item["announce_type"] == ranked.announce_type.value
-        assert item["abs_url"] == abs_url(paper.arxiv_id)
+        assert item["url"] == abs_url(paper.arxiv_id)
         assert item["pdf_url"] == f"https://arxiv.org/pdf/{paper.versioned_id}"
         if summary is None:
-            assert item["tldr"] is item["summary_html"] is item["model"] is None
-            assert item["summary_status"] is None and item["extractive"] is False
+            assert item["summary"] is None
         else:
-            assert item["tldr"] == summary.tldr and item["model"] == summary.model
-            assert item["summary_html"] == str(summary_html(entry))
-            assert item["summary_status"] == "ok" and item["extractive"] is True
+            shown = item["summary"]
+            assert shown["tldr"] == summary.tldr and shown["model"] == summary.model
+            assert shown["html"] == markdown_to_safe_html(summary.markdown)
+            assert shown["status"] == "ok" and shown["extractive"] is True
 
 
 def test_data_json_has_no_raw_markup_characters(tmp_path: Path) -> None:
@@ -446,5 +448,5 @@ def test_hostile_summary_html_in_data_json_is_sanitized(tmp_path: Path) -> None:
     write_site(xss_digest(), tmp_path)
     data = json.loads((tmp_path / "data.json").read_text(encoding="utf-8"))
     for item in data["papers"]:
-        fragment = lxml_html.fromstring(f"<div>{item['summary_html']}</div>")
+        fragment = lxml_html.fromstring(f"<div>{item['summary']['html']}</div>")
         assert_inert(fragment, own_script=None)

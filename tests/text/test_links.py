@@ -102,7 +102,7 @@ def test_every_renderer_writes_the_same_links(arxiv_id: str) -> None:
     exported = digest_to_dict(digest)["papers"][0]
     assert (exported["url"], exported["pdf_url"]) == (latest, pdf)
     site = site_data(digest)["papers"][0]
-    assert (site["abs_url"], site["pdf_url"]) == (latest, pdf)
+    assert (site["url"], site["pdf_url"]) == (latest, pdf)
     item = json.loads(render_json_feed(digest))["items"][0]
     assert (item["url"], item["id"], item["_arxiv_radar"]["pdf_url"]) == (latest, version, pdf)
     rss = render_rss(digest).decode()

@@ -120,8 +120,7 @@ def test_site_data_cleans_exactly_what_the_json_export_cleans() -> None:
     (shown,), (exported,) = site["papers"], export["papers"]
     for field in ("title", "authors", "abstract", "categories", "primary_category"):
         assert shown[field] == exported[field], field
-    assert shown["tldr"] == exported["summary"]["tldr"]
-    assert shown["model"] == exported["summary"]["model"]
+    assert shown["summary"] == exported["summary"]
     paper = digest.entries[0].ranked.paper
     assert shown["title"] == clean_text(paper.title) != paper.title
     assert shown["authors"] == [clean_text(author) for author in paper.authors]

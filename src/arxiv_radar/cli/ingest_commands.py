@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -36,7 +35,6 @@ from arxiv_radar.text.plain import one_line
 if TYPE_CHECKING:  # imported where used: every command starts without them
     from arxiv_radar import ingest
     from arxiv_radar.config import Config
-    from arxiv_radar.models import StoredPaper
     from arxiv_radar.store import Store
 
 NO_STORE_HINT = (
@@ -253,35 +251,6 @@ def _oai_set(text: str) -> str:
     return oai_set_for(category)
 
 
-def paper_json(stored: StoredPaper) -> dict[str, Any]:
-    """The JSON shape of ``arxiv-radar papers --json`` (documented in docs/cli.md)."""
-    paper = stored.paper
-    return {
-        "arxiv_id": paper.arxiv_id,
-        "version": paper.version,
-        "title": paper.title,
-        "abstract": paper.abstract,
-        "authors": list(paper.authors),
-        "categories": list(paper.categories),
-        "primary_category": paper.primary_category,
-        "announcements": [
-            {
-                "announced_on": a.announced_on.isoformat(),
-                "announce_type": a.announce_type.value,
-                "version": a.version,
-                "feed": a.feed,
-            }
-            for a in stored.announcements
-        ],
-        "published": paper.published.isoformat() if paper.published else None,
-        "updated": paper.updated.isoformat() if paper.updated else None,
-        "doi": paper.doi,
-        "journal_ref": paper.journal_ref,
-        "comment": paper.comment,
-        "license": paper.license,
-    }
-
-
 def papers(
     date: DateOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
@@ -305,8 +274,9 @@ def papers(
         day = day or store.latest_announcement_date()
         stored = store.papers_announced_on(day) if day else []
     if as_json:
-        sys.stdout.write(json.dumps([paper_json(p) for p in stored], ensure_ascii=False, indent=2))
-        sys.stdout.write("\n")
+        from arxiv_radar.schemas import StoredPaperOut, dump_json  # pydantic: only for --json
+
+        sys.stdout.write(dump_json([StoredPaperOut.of_stored(p) for p in stored]))
         return
     if day is None:
         err.print("The store holds no announcements yet: run [bold]arxiv-radar fetch[/] first.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -150,7 +149,8 @@ def rank(
 
       arxiv-radar rank --explain 2604.21935
     """
-    from arxiv_radar.rank.ranker import rank_day, ranked_json
+    from arxiv_radar.rank.ranker import rank_day
+    from arxiv_radar.schemas import RankedPaperOut, dump_json
 
     ctx = load_context(config, db, debug)
     name, settings = resolve_profile(ctx.config, profile)
@@ -179,10 +179,7 @@ def rank(
             _print_explanation(stored.paper.versioned_id, stored.paper.title, explanation)
         return
     if as_json:
-        sys.stdout.write(
-            json.dumps([ranked_json(item) for item in ranking.ranked], ensure_ascii=False, indent=2)
-            + "\n"
-        )
+        sys.stdout.write(dump_json([RankedPaperOut.of_ranked(item) for item in ranking.ranked]))
         return
     if not ranking.considered:
         err.print(empty)

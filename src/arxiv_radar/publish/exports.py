@@ -11,58 +11,28 @@ read from its id; the announcement date for ids that carry none), ``eprint``,
 ``\\textbackslash{}`` ...), so any title parses and every brace is balanced; a name holding a
 comma or the word "and" is braced whole so it stays one author.
 
-JSON (:func:`digest_to_dict`, :func:`render_json`), schema version :data:`JSON_SCHEMA_VERSION`.
-Fields are only ever added within a version::
-
-    {
-      "schema": "arxiv-radar/digest", "schema_version": 1,
-      "generated_at": "2026-04-27T06:30:05Z",      # UTC, ISO 8601
-      "announced_on": "2026-04-27",
-      "profile": "default", "title": "...", "base_url": null,
-      "categories": ["cs.AI", ...], "keywords": ["LLM", ...],
-      "counts": {"announced": 12, "matched": 6, "shown": 6},
-      "papers": [{
-        "rank": 1, "arxiv_id": "2604.21935", "version": 1, "versioned_id": "2604.21935v1",
-        "title": "...", "authors": ["..."], "categories": ["cs.AI"],
-        "primary_category": "cs.AI", "announce_type": "new",   # new|cross|replace|replace-cross
-        "score": 2.5,
-        "matches": [{"rule": "LLM", "kind": "keyword", "where": "title", "text": "LLMs",
-                     "weight": 1.0, "points": 1.5}],
-        "abstract": "...", "comment": null, "journal_ref": null, "doi": null,
-        "published": null, "updated": null,                    # ISO 8601 or null
-        "url": "https://arxiv.org/abs/2604.21935",
-        "pdf_url": "https://arxiv.org/pdf/2604.21935v1",
-        "summary": null | {
-          "model": "qwen-long", "extractive": false, "status": "ok",  # ok|incomplete
-          "language": "zh", "tldr": "...",
-          "sections": [{"number": 1, "title": "...", "body": "..."}],
-          "missing_sections": [], "markdown": "...", "html": "..."
-        }
-      }]
-    }
-
-Text fields hold the untrusted text from arXiv or the model as it is (control characters
-removed): escape them wherever they are shown. ``summary.markdown`` and ``sections[].body``
-are sanitized Markdown (no raw HTML, no images, http(s) links only) and ``summary.html`` is
-that Markdown rendered and cleaned to a small allowlist, safe to insert into a page. In the
-serialized text ``<``, ``>``, ``&``, U+2028 and U+2029 are written as ``\\uXXXX`` escapes, so
-the document can be embedded in an HTML ``<script>`` element as it is.
+JSON (:func:`digest_to_dict`, :func:`render_json`): the digest as
+:class:`~arxiv_radar.schemas.DigestOut`, the one JSON shape of a digest (the same document
+as ``site/data.json``; docs/publishing.md shows it), schema version
+:data:`~arxiv_radar.schemas.DIGEST_SCHEMA_VERSION`. Text fields hold the untrusted text from
+arXiv or the model cleaned of control characters but not escaped: escape them wherever they
+are shown. ``<``, ``>``, ``&``, U+2028 and U+2029 are written as ``\\uXXXX`` escapes, so the
+document can be embedded in an HTML ``<script>`` element as it is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 from arxiv_radar.arxiv.ids import InvalidArxivId, parse_arxiv_id
-from arxiv_radar.models import Digest, DigestEntry, Paper, Summary, SummaryStatus
-from arxiv_radar.text.links import abs_url, pdf_url
-from arxiv_radar.text.plain import clean_text, one_line
-from arxiv_radar.text.sanitize import markdown_to_safe_html, sanitize_markdown
+from arxiv_radar.models import Digest, DigestEntry, Paper
+from arxiv_radar.schemas import DIGEST_SCHEMA_VERSION, DigestOut, dump_json
+from arxiv_radar.text.links import abs_url
+from arxiv_radar.text.plain import one_line
 
 __all__ = [
     "JSON_SCHEMA_VERSION",
@@ -74,7 +44,7 @@ __all__ = [
     "render_json",
 ]
 
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = DIGEST_SCHEMA_VERSION
 
 # -- BibTeX ----------------------------------------------------------------------------------
 
@@ -215,101 +185,12 @@ def render_bibtex(digest: Digest) -> str:
 
 # -- JSON ------------------------------------------------------------------------------------
 
-_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028"}
-_JSON_ESCAPES["\u2029"] = "\\u2029"
-_JSON_SPECIAL = re.compile("[<>&\u2028\u2029]")
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def _summary_dict(summary: Summary | None) -> dict[str, Any] | None:
-    if summary is None or summary.status == SummaryStatus.FAILED:
-        return None
-    return {
-        "model": clean_text(summary.model),
-        "extractive": summary.extractive,
-        "status": summary.status.value,
-        "language": summary.key.language,
-        "tldr": clean_text(summary.tldr),
-        "sections": [
-            {
-                "number": section.number,
-                "title": clean_text(section.title),
-                "body": sanitize_markdown(section.body),
-            }
-            for section in summary.sections
-        ],
-        "missing_sections": list(summary.missing_sections),
-        "markdown": sanitize_markdown(summary.markdown),
-        "html": markdown_to_safe_html(summary.markdown),
-    }
-
-
-def _paper_dict(entry: DigestEntry) -> dict[str, Any]:
-    ranked = entry.ranked
-    paper = ranked.paper
-    return {
-        "rank": ranked.rank,
-        "arxiv_id": paper.arxiv_id,
-        "version": paper.version,
-        "versioned_id": paper.versioned_id,
-        "title": clean_text(paper.title),
-        "authors": [clean_text(author) for author in paper.authors],
-        "categories": list(paper.categories),
-        "primary_category": paper.primary_category,
-        "announce_type": ranked.announce_type.value,
-        "score": ranked.score,
-        "matches": [
-            {
-                "rule": clean_text(match.rule),
-                "kind": match.kind,
-                "where": match.where,
-                "text": clean_text(match.text),
-                "weight": match.weight,
-                "points": match.points,
-            }
-            for match in ranked.explanation.matches
-        ],
-        "abstract": clean_text(paper.abstract),
-        "comment": clean_text(paper.comment),
-        "journal_ref": clean_text(paper.journal_ref),
-        "doi": clean_text(paper.doi),
-        "published": _iso(paper.published),
-        "updated": _iso(paper.updated),
-        "url": abs_url(paper.arxiv_id),
-        "pdf_url": pdf_url(paper.arxiv_id, paper.version),
-        "summary": _summary_dict(entry.summary),
-    }
-
 
 def digest_to_dict(digest: Digest) -> dict[str, Any]:
-    """``digest`` as the JSON-ready dictionary described in the module docstring."""
-    return {
-        "schema": "arxiv-radar/digest",
-        "schema_version": JSON_SCHEMA_VERSION,
-        "generated_at": _iso(digest.generated_at),
-        "announced_on": digest.announced_on.isoformat(),
-        "profile": digest.profile,
-        "title": clean_text(digest.title),
-        "base_url": digest.base_url,
-        "categories": list(digest.categories),
-        "keywords": list(digest.keywords),
-        "counts": {
-            "announced": digest.papers_announced,
-            "matched": digest.papers_matched,
-            "shown": len(digest.entries),
-        },
-        "papers": [_paper_dict(entry) for entry in digest.entries],
-    }
+    """``digest`` as the JSON-ready dictionary of :class:`~arxiv_radar.schemas.DigestOut`."""
+    return DigestOut.of(digest).model_dump(mode="json", by_alias=True)
 
 
 def render_json(digest: Digest, *, indent: int | None = 2) -> str:
     """``digest`` as JSON text (UTF-8 friendly, ``<>&`` escaped; ends with a newline)."""
-    text = json.dumps(digest_to_dict(digest), ensure_ascii=False, indent=indent)
-    return _JSON_SPECIAL.sub(lambda match: _JSON_ESCAPES[match.group()], text) + "\n"
+    return dump_json(DigestOut.of(digest), indent=indent)

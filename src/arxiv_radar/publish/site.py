@@ -31,39 +31,16 @@ Every file is rendered first and then written atomically
 (:func:`~arxiv_radar.publish.files.write_atomic`: a temporary file in the same folder, then
 :func:`os.replace`), so a failed run leaves the last good files in place.
 
-``data.json`` (``schema`` is ``"arxiv-radar/site-data"``, ``version`` 1)::
-
-    {
-      "schema": "arxiv-radar/site-data", "version": 1,
-      "title": str, "profile": str, "announced_on": "YYYY-MM-DD",
-      "generated_at": ISO 8601 UTC, "papers_announced": int, "papers_matched": int,
-      "papers": [
-        {
-          "rank": int (1 is the best), "arxiv_id": str (no version), "version": int,
-          "title": str, "authors": [str], "categories": [str],
-          "primary_category": str | null,
-          "announce_type": "new" | "cross" | "replace" | "replace-cross",
-          "score": float, "abstract": str,
-          "abs_url": str, "pdf_url": str,
-          "tldr": str | null           (plain, unescaped text: escape it to show it),
-          "summary_html": str | null   (sanitized HTML: safe to insert as it is),
-          "summary_status": "ok" | "incomplete" | null,
-          "extractive": bool           (true: sentences from the abstract, not a model's text),
-          "model": str | null          (the model that wrote the summary)
-        }, ...
-      ]
-    }
-
-The fields of a paper with no summary are ``null`` (``extractive`` is ``false``). The text of
-the titles, authors, abstract, TL;DR and model is cleaned as in ``exports/digest.json``
-(:func:`~arxiv_radar.text.plain.clean_text`: no control or bidi characters; line breaks kept).
-``<``, ``>`` and ``&`` in strings are written as ``\\u003c``, ``\\u003e``, ``\\u0026``.
+``data.json`` is the digest as data: the same document as ``exports/digest.json``
+(:class:`~arxiv_radar.schemas.DigestOut`, ``schema`` ``"arxiv-radar/digest"``, shown in
+docs/publishing.md). Its text is cleaned, not escaped (escape it to show it); a summary's
+``html`` is sanitized and safe to insert. ``<``, ``>``, ``&``, U+2028 and U+2029 in strings are
+written as ``\\uXXXX`` escapes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -79,6 +56,13 @@ from markupsafe import Markup
 
 from arxiv_radar.models import AnnounceType, Digest, DigestEntry
 from arxiv_radar.publish.files import write_atomic
+from arxiv_radar.schemas import (
+    DIGEST_SCHEMA,
+    DIGEST_SCHEMA_VERSION,
+    DigestOut,
+    DigestPaperOut,
+    dump_json,
+)
 from arxiv_radar.text.links import abs_url, pdf_url
 from arxiv_radar.text.plain import clean_text
 from arxiv_radar.text.sanitize import markdown_to_safe_html
@@ -98,9 +82,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DATA_SCHEMA = "arxiv-radar/site-data"
-"""The ``schema`` value of ``data.json``; its ``version`` is :data:`DATA_VERSION`."""
-DATA_VERSION = 1
+DATA_SCHEMA = DIGEST_SCHEMA
+"""The ``schema`` value of ``data.json``; its ``schema_version`` is :data:`DATA_VERSION`."""
+DATA_VERSION = DIGEST_SCHEMA_VERSION
 
 ASSETS = ("site.css", "site.js", "math.js", "favicon.svg")
 """The site's own files in the package's ``static/``, copied into ``assets/``."""
@@ -200,7 +184,7 @@ def render_site(
         html = _render_day(env, digests[day], root="../")
         files.append((_page(archive_dir, day), html))
     if newest is not None:
-        files.append((folder / "data.json", _dump_json(site_data(newest))))
+        files.append((folder / "data.json", dump_json(DigestOut.of(newest)).encode("utf-8")))
         files.append((folder / "index.html", _render_day(env, newest, root="")))
     files.append((archive_dir / "index.html", _render_archive(env, newest or digest, days)))
     return RenderedSite(
@@ -214,43 +198,13 @@ def render_site(
 
 
 def paper_data(entry: DigestEntry) -> dict[str, Any]:
-    """One paper of ``data.json`` (see the module docstring for the schema)."""
-    ranked, summary = entry.ranked, entry.summary
-    paper = ranked.paper
-    return {
-        "rank": ranked.rank,
-        "arxiv_id": paper.arxiv_id,
-        "version": paper.version,
-        "title": clean_text(paper.title),
-        "authors": [clean_text(author) for author in paper.authors],
-        "categories": list(paper.categories),
-        "primary_category": paper.primary_category,
-        "announce_type": ranked.announce_type.value,
-        "score": ranked.score,
-        "abstract": clean_text(paper.abstract),
-        "abs_url": abs_url(paper.arxiv_id),
-        "pdf_url": pdf_url(paper.arxiv_id, paper.version),
-        "tldr": clean_text(summary.tldr) if summary else None,
-        "summary_html": str(summary_html(entry)) if summary else None,
-        "summary_status": summary.status.value if summary else None,
-        "extractive": bool(summary and summary.extractive),
-        "model": clean_text(summary.model) if summary else None,
-    }
+    """One paper of ``data.json``: :class:`~arxiv_radar.schemas.DigestPaperOut`."""
+    return DigestPaperOut.of_entry(entry).model_dump(mode="json")
 
 
 def site_data(digest: Digest) -> dict[str, Any]:
-    """The whole of ``data.json`` for ``digest``."""
-    return {
-        "schema": DATA_SCHEMA,
-        "version": DATA_VERSION,
-        "title": clean_text(digest.title),
-        "profile": digest.profile,
-        "announced_on": digest.announced_on.isoformat(),
-        "generated_at": digest.generated_at.astimezone(dt.UTC).isoformat(),
-        "papers_announced": digest.papers_announced,
-        "papers_matched": digest.papers_matched,
-        "papers": [paper_data(entry) for entry in digest.entries],
-    }
+    """The whole of ``data.json`` for ``digest``: :class:`~arxiv_radar.schemas.DigestOut`."""
+    return DigestOut.of(digest).model_dump(mode="json", by_alias=True)
 
 
 def summary_html(entry: DigestEntry) -> Markup:
@@ -279,13 +233,6 @@ def _math_as_text(markdown: str) -> str:
         else:
             parts.append(segment.raw)
     return "".join(parts)
-
-
-def _dump_json(data: dict[str, Any]) -> bytes:
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    # Safe even if someone pastes it into a page's <script>: no tag can open or close.
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return text.encode("utf-8")
 
 
 # -- rendering -----------------------------------------------------------------------------

@@ -181,26 +181,3 @@ def from_stored(stored: StoredRanking, papers: Mapping[str, Paper]) -> DayRankin
         ranked=stored.ranked(papers),
         explanations=stored.explanations,
     )
-
-
-def ranked_json(item: RankedPaper) -> dict[str, object]:
-    """The JSON shape of ``arxiv-radar rank --json`` (documented in docs/cli.md)."""
-    return {
-        "rank": item.rank,
-        "arxiv_id": item.paper.arxiv_id,
-        "version": item.paper.version,
-        "title": item.paper.title,
-        "score": item.score,
-        "announce_type": item.announce_type.value,
-        "matches": [
-            {
-                "keyword": match.rule,
-                "kind": match.kind,
-                "where": match.where,
-                "text": match.text,
-                "weight": match.weight,
-                "points": match.points,
-            }
-            for match in item.explanation.matches
-        ],
-    }

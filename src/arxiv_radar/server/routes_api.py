@@ -8,37 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from arxiv_radar.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from arxiv_radar.errors import StoreError
-from arxiv_radar.models import (
-    AnnounceType,
-    Digest,
-    DigestEntry,
-    Explanation,
-    RankedPaper,
-    SummaryStatus,
+from arxiv_radar.models import SummaryStatus
+from arxiv_radar.schemas import (
+    AnnouncementOut,
+    DigestPaperOut,
+    ExplanationOut,
+    MatchOut,
+    PaperOut,
+    RunOut,
+    SummaryOut,
+    iso_utc,
 )
-from arxiv_radar.publish.exports import digest_to_dict
 from arxiv_radar.server.caching import CachedBody
 from arxiv_radar.server.data import StoreState
 from arxiv_radar.server.filters import FeedFilters, MinScore, Search, Types, filter_digest
 from arxiv_radar.server.render import JSON, Renderer, get_and_head
-from arxiv_radar.server.schemas import (
-    HealthOut,
-    PaperDetail,
-    PaperOut,
-    PapersPage,
-    Problem,
-    RunOut,
-    RunsOut,
-)
-from arxiv_radar.store.store import RunRecord
+from arxiv_radar.server.schemas import HealthOut, PaperDetail, PapersPage, Problem, RunsOut
 
 __all__ = ["api_routes"]
 
@@ -96,12 +89,11 @@ def api_routes(
             view = renderer.view(state, date)
             digest = filter_digest(view.digest, filters)
             page = digest.entries[offset : offset + limit]
-            documents = _papers(digest.model_copy(update={"entries": page}))
             total = len(digest.entries)
             document = PapersPage(
                 announced_on=view.digest.announced_on,
                 profile=view.digest.profile,
-                generated_at=_iso(view.digest.generated_at),
+                generated_at=iso_utc(view.digest.generated_at),
                 counts={
                     "announced": view.digest.papers_announced,
                     "matched": view.digest.papers_matched,
@@ -111,7 +103,7 @@ def api_routes(
                 offset=offset,
                 limit=limit,
                 next_offset=offset + limit if offset + limit < total else None,
-                papers=[PaperOut.model_validate(document) for document in documents],
+                papers=[DigestPaperOut.of_entry(entry) for entry in page],
             )
             return _cached(document, view.last_modified, renderer.cache_control)
 
@@ -143,11 +135,12 @@ def api_routes(
 
     @router.get("/api/runs", tags=["api"], response_model=RunsOut)
     def runs(
+        response: Response,
         limit: Annotated[int, Query(ge=1, le=100, description="How many, newest first.")] = 20,
-    ) -> JSONResponse:
+    ) -> RunsOut:
         """The latest recorded runs (daily runs, fetches, catch-ups), newest first."""
-        found = [_run(record) for record in data.store.recent_runs(limit)]
-        return JSONResponse(RunsOut(runs=found).model_dump(mode="json"), headers=NO_STORE)
+        response.headers.update(NO_STORE)
+        return RunsOut(runs=[RunOut.of(record) for record in data.store.recent_runs(limit)])
 
     @router.get(
         "/health",
@@ -155,15 +148,17 @@ def api_routes(
         response_model=HealthOut,
         responses={503: {"model": HealthOut, "description": "The store cannot be read."}},
     )
-    def health() -> JSONResponse:
+    def health(response: Response) -> HealthOut:
         """Whether the store answers, the latest day and how old the last successful run is."""
+        response.headers.update(NO_STORE)
         try:
             store = data.store
             store.ping()
             latest = store.latest_announcement_date()
             last = next((r for r in store.recent_runs(50) if r.status == "ok"), None)
         except StoreError as error:
-            document = HealthOut(
+            response.status_code = 503
+            return HealthOut(
                 status="unavailable",
                 store=str(error),
                 latest_announcement=None,
@@ -172,64 +167,29 @@ def api_routes(
                 read_only=read_only,
                 scheduler=schedule,
             )
-            return JSONResponse(document.model_dump(mode="json"), 503, headers=NO_STORE)
         age = None
-        status: Any = "ok"
+        status: Literal["ok", "stale"] = "ok"
         if last is not None:
             ended = last.finished_at or last.started_at
             age = round((clock() - ended).total_seconds(), 3)
             if age > stale_after.total_seconds():
                 status = "stale"
-        document = HealthOut(
+        return HealthOut(
             status=status,
             store="ok",
             latest_announcement=latest,
-            last_successful_run=_run(last) if last else None,
+            last_successful_run=RunOut.of(last) if last else None,
             last_run_age_seconds=age,
             read_only=read_only,
             scheduler=schedule,
         )
-        return JSONResponse(document.model_dump(mode="json"), headers=NO_STORE)
 
     return router
 
 
 def _cached(document: PapersPage | PaperDetail, modified: dt.datetime, control: str) -> CachedBody:
-    body = document.model_dump_json().encode("utf-8")
+    body = document.model_dump_json(by_alias=True).encode("utf-8")
     return CachedBody.make(body, JSON, last_modified=modified, cache_control=control)
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def _run(record: RunRecord) -> RunOut:
-    return RunOut(
-        id=record.id,
-        kind=record.kind,
-        status=record.status,
-        started_at=record.started_at,
-        finished_at=record.finished_at,
-        announced_on=record.announced_on,
-        counts=record.counts,
-        errors=list(record.errors),
-    )
-
-
-def _explanation(explanation: Explanation) -> dict[str, Any]:
-    return {
-        **explanation.model_dump(mode="json", exclude={"matches"}),
-        "kept": explanation.kept,
-        "text": explanation.describe(),
-    }
-
-
-def _papers(digest: Digest) -> list[dict[str, Any]]:
-    """The digest's papers as in ``exports/digest.json``, each with its explanation."""
-    documents: list[dict[str, Any]] = digest_to_dict(digest)["papers"]
-    for document, entry in zip(documents, digest.entries, strict=True):
-        document["explanation"] = _explanation(entry.ranked.explanation)
-    return documents
 
 
 def _paper_detail(
@@ -246,10 +206,12 @@ def _paper_detail(
     entry = None
     if view is not None:
         entry = next((e for e in view.digest.entries if e.ranked.paper.arxiv_id == arxiv_id), None)
+    fields: dict[str, Any]
     if entry is not None and view is not None:
-        document = _papers(view.digest.model_copy(update={"entries": (entry,)}))[0]
+        fields = DigestPaperOut.of_entry(entry).model_dump()
         modified = view.last_modified
     else:
+        # Not in the day's digest: no rank; its score and summary when the store has them.
         explanation = view.ranking.explanations.get(arxiv_id) if view else None
         summary = store.latest_summaries([arxiv_id]).get(arxiv_id)
         if summary is not None and (
@@ -258,37 +220,25 @@ def _paper_detail(
             summary = None
         types = [a.announce_type for a in stored.announcements if a.announced_on == day]
         kind = min(types, key=lambda t: t.priority) if types else None
-        placeholder = DigestEntry(
-            ranked=RankedPaper(
-                rank=1,
-                paper=stored.paper,
-                announce_type=kind or AnnounceType.NEW,
-                score=explanation.total if explanation else 0.0,
-                explanation=explanation or Explanation(mode="keywords"),
-            ),
-            summary=summary,
-        )
-        digest = Digest(
-            announced_on=day or _EPOCH.date(),
-            generated_at=_EPOCH,
-            title="",
-            entries=(placeholder,),
-        )
-        document = _papers(digest)[0]
-        document["rank"] = None
-        document["announce_type"] = kind.value if kind else None
-        if explanation is None:
-            document["score"] = None
-            document["explanation"] = None
-        modified = view.last_modified if view else stored.first_seen_at or _EPOCH
-    document["announced_on"] = day
-    document["announcements"] = [
-        {
-            "announced_on": a.announced_on,
-            "announce_type": a.announce_type.value,
-            "version": a.version,
-            "feed": a.feed,
+        fields = {
+            **PaperOut.fields_of(stored.paper),
+            "rank": None,
+            "announce_type": kind.value if kind else None,
+            "score": explanation.total if explanation else None,
+            "matches": [MatchOut.of(m) for m in explanation.matches] if explanation else [],
+            "explanation": ExplanationOut.of(explanation) if explanation else None,
+            "summary": SummaryOut.of(summary),
         }
-        for a in sorted(stored.announcements, key=lambda a: (a.announced_on, a.feed))
+        modified = view.last_modified if view else stored.first_seen_at or _EPOCH
+    announcements = sorted(stored.announcements, key=lambda a: (a.announced_on, a.feed))
+    fields["announced_on"] = day
+    fields["announcements"] = [
+        AnnouncementOut(
+            announced_on=a.announced_on,
+            announce_type=a.announce_type.value,
+            version=a.version,
+            feed=a.feed,
+        )
+        for a in announcements
     ]
-    return PaperDetail.model_validate(document), modified
+    return PaperDetail.model_validate(fields), modified
