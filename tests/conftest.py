@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, settings
 from arxiv_radar.arxiv.http import ArxivClient, RateGate
 from arxiv_radar.net import RetryPolicy
 
-from coverage_floor import pytest_configure  # noqa: F401  (a hook: the floor's scope)
 from replay_server import ReplayServer
 
 # Generated inputs are checked, not timed: a busy two-core CI machine must not fail a property
