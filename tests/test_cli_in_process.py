@@ -50,12 +50,12 @@ def test_a_run_gives_back_what_it_changed(tmp_path: Path) -> None:
     loud = invoke_cli("papers", "--debug", cwd=tmp_path, env={"ARXIV_RADAR_DB": "x.db"})
 
     assert loud.returncode == 2, loud.stderr  # no stored day yet
-    assert " INFO " in loud.stderr  # debug logs
+    assert "Traceback" in loud.stderr  # --debug: the full traceback of the error
     assert root.handlers == handlers and root.level == level
     assert os.getcwd() == cwd and dict(os.environ) == environment
     quiet = invoke_cli("papers", cwd=tmp_path, env={"ARXIV_RADAR_DB": "x.db"})
     assert quiet.returncode == 2
-    assert " INFO " not in quiet.stderr  # the last run's --debug is gone
+    assert "Traceback" not in quiet.stderr  # the last run's --debug is gone
     assert quiet.stderr.startswith("error:"), quiet.stderr
 
 
