@@ -89,7 +89,9 @@ trap cleanup EXIT
 run() { podman "${runtime_flags[@]}" run --rm "${limits[@]}" "$@"; }
 
 say "building $tag on $BASE_IMAGE"
-podman "${runtime_flags[@]}" build --format docker "${limits[@]}" \
+# --no-cache: with the build stage taken from podman's layer cache, its /wheels cannot be
+# bind-mounted into the runtime stage ("couldn't find .../merged/wheels on host").
+podman "${runtime_flags[@]}" build --no-cache --format docker "${limits[@]}" \
     --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$tag" "$ROOT" >&2 || fail "the image does not build"
 
 user=$(podman image inspect "$tag" --format '{{.Config.User}}')
