@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from arxiv_radar.config import load_config
 from arxiv_radar.store import Store
+from arxiv_radar.store.rankings import config_hash
 
 from cli_helpers import invoke_cli
 from replay_server import ReplayServer, Reply, fixture_bytes
@@ -89,16 +91,22 @@ def test_filters_and_explanations(folder: Path) -> None:
     assert "MolClaw" in explanation["reason"]
 
 
-def test_scores_are_saved_with_their_explanations(folder: Path) -> None:
-    assert invoke_cli("rank", cwd=folder).returncode == 0
+def test_the_ranking_is_saved_with_every_explanation(folder: Path) -> None:
+    result = invoke_cli("rank", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "ranking saved for profile default" in " ".join(result.stdout.split())
+    config = load_config(folder / "arxiv-radar.toml")
     with Store.open(str(folder / "arxiv-radar.db")) as store:
-        scores = store.get_scores("default", [MATH, ARTIFACT, MOLCLAW])
-    assert {key: value.score for key, value in scores.items()} == {
-        ARTIFACT: 4.0,
-        MOLCLAW: 2.5,
-        MATH: 2.0,
+        day = store.latest_announcement_date()
+        assert day is not None
+        stored = store.ranking("default", day, config_hash(config.profiles["default"]))
+    assert stored is not None
+    assert {e.arxiv_id: (e.rank, e.score) for e in stored.entries} == {
+        ARTIFACT: (1, 4.0),
+        MOLCLAW: (2, 2.5),
+        MATH: (3, 2.0),
     }
-    assert scores[ARTIFACT].explanation.mode == "keywords"
+    assert stored.entries[0].explanation.mode == "keywords"
 
 
 def test_table_output_and_errors(folder: Path) -> None:

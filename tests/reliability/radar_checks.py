@@ -175,12 +175,19 @@ def check_store(db: str, *, settled: bool = True) -> StoreState:
                 )
             ).all()
             assert duplicates == [], f"duplicate announcements: {duplicates}"
-            for table in ("announcements", "summaries", "scores"):
+            for table in ("announcements", "summaries"):
                 orphans = scalar(
                     f"SELECT COUNT(*) FROM {table} t "
                     "LEFT JOIN papers p ON p.arxiv_id = t.arxiv_id WHERE p.arxiv_id IS NULL"
                 )
                 assert orphans == 0, f"{orphans} {table} rows name no stored paper"
+            stored = {row[0] for row in conn.execute(text("SELECT arxiv_id FROM papers"))}
+            for profile, day, entries in conn.execute(
+                text("SELECT profile, announced_on, entries FROM rankings")
+            ):
+                listed = json.loads(entries) if isinstance(entries, str) else entries
+                unknown = {entry["arxiv_id"] for entry in listed} - stored
+                assert not unknown, f"ranking {profile} {day} names no stored paper: {unknown}"
             partial = scalar(
                 "SELECT COUNT(*) FROM papers WHERE title = '' OR abstract IS NULL OR version < 1"
             )

@@ -21,6 +21,9 @@ from store_helpers import make_entry
 TABLES = {"papers", "announcements", "http_cache", "runs", "publications", "alembic_version"}
 
 
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+
+
 def table_names(store: Store) -> set[str]:
     assert store._engine is not None
     with store._engine.connect() as conn:
@@ -29,8 +32,8 @@ def table_names(store: Store) -> set[str]:
 
 def test_open_empty_database_runs_every_migration(db_url: str) -> None:
     with Store.open(db_url) as store:
-        assert store.applied_migrations == ("0001", "0002", "0003", "0004", "0005", "0006")
-        assert store.schema_revision() == Store.head_revision() == "0006"
+        assert store.applied_migrations == REVISIONS
+        assert store.schema_revision() == Store.head_revision() == "0007"
         assert table_names(store) >= TABLES
         assert store.count_papers() == 0
 
@@ -202,21 +205,32 @@ def test_ping_reaches_the_server(db_url: str) -> None:
         nowhere.close()
 
 
-def test_a_store_from_before_scores_is_upgraded_with_its_data(db_url: str) -> None:
-    """A database left at revision 0001 gains the scores table and keeps every paper."""
+@pytest.mark.parametrize("revision", REVISIONS[:-1])
+def test_a_store_at_any_earlier_revision_is_upgraded_with_its_data(
+    db_url: str, revision: str
+) -> None:
+    """A database left at any earlier revision gains the later migrations, in order, and keeps
+    its papers, announcements and runs."""
     from alembic import command
 
     from arxiv_radar.store import migrate
 
     with Store.open(db_url) as store:
         store.ingest([make_entry()])
+        store.finish_run(store.start_run("fetch", make_entry().announcement.announced_on), "ok")
         assert store._engine is not None
         with store._engine.begin() as conn:
-            command.downgrade(migrate.alembic_config(conn), "0001")
+            command.downgrade(migrate.alembic_config(conn), revision)
     with Store.open(db_url, migrate=False) as old:
-        assert old.schema_revision() == "0001"
-        assert "scores" not in table_names(old)
+        assert old.schema_revision() == revision
+        assert ("scores" in table_names(old)) is (revision >= "0002")
+        assert ("rankings" in table_names(old)) is (revision >= "0006")
     with Store.open(db_url) as store:
-        assert store.applied_migrations == ("0002", "0003", "0004", "0005", "0006")
-        assert "scores" in table_names(store)
+        later = REVISIONS[REVISIONS.index(revision) + 1 :]
+        assert store.applied_migrations == later
+        assert store.schema_revision() == Store.head_revision()
+        assert "scores" not in table_names(store)
+        assert {"rankings", "publications", "listings"} <= table_names(store)
         assert store.count_papers() == 1
+        assert len(store.papers_announced_on(make_entry().announcement.announced_on)) == 1
+        assert len(store.recent_runs(limit=5)) == 1

@@ -74,7 +74,7 @@ def _print_ranking(ranking: DayRanking) -> None:
     dropped = ranking.considered - ranking.kept
     out.print(
         f"{ranking.kept} papers passed the profile's filters, {dropped} were dropped; "
-        f"scores saved for profile [bold]{escape(ranking.profile)}[/]. "
+        f"ranking saved for profile [bold]{escape(ranking.profile)}[/]. "
         "See why with: arxiv-radar rank --explain ID"
     )
 

@@ -5,8 +5,8 @@ store holds a ranking of that day for the profile's ranking configuration (the `
 read model, keyed by :func:`~arxiv_radar.store.rankings.config_hash`) and the day's papers
 are still those it ranked, that ranking is returned as stored: nothing is scored. Otherwise
 the papers are ranked with the profile's scorer and, with ``save``, the ranking is stored
-with every paper's score and explanation (dropped papers included, with the reason), the
-scores also in ``scores``. Nothing here prints.
+with every paper's score and explanation (dropped papers included, with the reason).
+Nothing here prints.
 """
 
 from __future__ import annotations
@@ -92,13 +92,6 @@ def rank_day(
         return from_stored(stored, {c.paper.arxiv_id: c.paper for c in candidates})
     ranking = _compute(candidates, profile_name, profile, day, mode)
     if save and candidates:
-        store.save_scores(
-            profile_name,
-            [
-                (c.paper.arxiv_id, c.paper.version, ranking.explanations[c.paper.arxiv_id])
-                for c in candidates
-            ],
-        )
         store.save_ranking(to_stored(ranking, candidates, key, fingerprint))
     return ranking
 

@@ -8,7 +8,6 @@ store; see docs/store.md for the tables and the upsert rules.
 from .publications import Publication
 from .rankings import RankingEntry, StoredRanking
 from .runs import RunRecord
-from .scores import StoredScore
 from .store import Store
 
-__all__ = ["Publication", "RankingEntry", "RunRecord", "Store", "StoredRanking", "StoredScore"]
+__all__ = ["Publication", "RankingEntry", "RunRecord", "Store", "StoredRanking"]

@@ -7,7 +7,7 @@ by a newer arxiv-radar).
 For a schema change, edit ``tables.py`` and add a revision; this drafts one by comparing the
 tables with a database at the current head::
 
-    python -m arxiv_radar.store.migrations revision -m "add scores"
+    python -m arxiv_radar.store.migrations revision -m "add embeddings"
 """
 
 from __future__ import annotations

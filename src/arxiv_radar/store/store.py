@@ -20,7 +20,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import StoreError, StoreMissingError
 from ..models import (
     Announcement,
-    Explanation,
     IngestCounts,
     ListingEntry,
     Paper,
@@ -34,14 +33,12 @@ from . import papers as paper_rows
 from . import publications as publication_rows
 from . import rankings as ranking_rows
 from . import runs as run_rows
-from . import scores as score_rows
 from . import summaries as summary_rows
 from .connect import WRITE_OPTION, Target, build_engine, connect_error, describe, resolve
 from .lock import run_lock
 from .publications import Publication
 from .rankings import StoredRanking
 from .runs import RunRecord
-from .scores import StoredScore
 from .tables import RUN_STATUSES
 
 __all__ = ["RunRecord", "Store"]  # RunRecord: also importable from here, as before
@@ -305,19 +302,6 @@ class Store:
         """Remember the validators of ``url``; with neither, forget the URL."""
         with self._transaction("writing the HTTP cache", write=True) as conn:
             listing_rows.put_validators(conn, url, etag, last_modified, _now())
-
-    # -- scores -------------------------------------------------------------------------------
-
-    def save_scores(self, profile: str, items: Iterable[tuple[str, int, Explanation]]) -> int:
-        """Store ``(arxiv_id, version, explanation)`` scores of ``profile``, replacing old ones."""
-        batch = list(items)
-        with self._transaction("saving scores", write=True) as conn:
-            return score_rows.save(conn, profile, batch, _now())
-
-    def get_scores(self, profile: str, arxiv_ids: Iterable[str]) -> dict[str, StoredScore]:
-        """The newest stored score of each of these papers for ``profile``."""
-        with self._transaction("reading scores") as conn:
-            return score_rows.load(conn, profile, arxiv_ids)
 
     # -- rankings -----------------------------------------------------------------------------
 

@@ -194,21 +194,6 @@ publications = Table(
     Index(None, "announced_on"),
 )
 
-scores = Table(
-    "scores",
-    metadata,
-    Column("profile", Text(), nullable=False),
-    Column("arxiv_id", Text(), ForeignKey("papers.arxiv_id"), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("mode", Text(), nullable=False),
-    Column("score", Float, nullable=False),
-    Column("kept", Boolean, nullable=False),
-    Column("explanation", json_type(), nullable=False),
-    Column("computed_at", UTCDateTime, nullable=False),
-    PrimaryKeyConstraint("profile", "arxiv_id", "version"),
-    CheckConstraint("mode IN ('keywords', 'legacy')", name="mode"),
-)
-
 rankings = Table(
     "rankings",
     metadata,
