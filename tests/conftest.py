@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, settings
 from arxiv_radar.arxiv.http import ArxivClient, RateGate
 from arxiv_radar.net import RetryPolicy
 
+from coverage_floor import pytest_configure  # noqa: F401  (the floor's scope: the whole suite)
 from replay_server import ReplayServer
 
 # Generated inputs are checked, not timed: a busy two-core CI machine must not fail a property

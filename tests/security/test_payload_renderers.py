@@ -164,6 +164,8 @@ def test_long_payloads_are_sanitized_quickly(payload: Payload) -> None:
     started = time.monotonic()
     clean = sanitize_markdown(payload.text, max_chars=200_000)  # 10 x the default cap
     html = markdown_to_safe_html(payload.text)
-    assert time.monotonic() - started < 10, payload.name
+    # A backtracking blow-up takes minutes; coverage tracing (on in the suite) makes the
+    # sanitizer about 3.5 times slower, so the bound only catches a hang.
+    assert time.monotonic() - started < 60, payload.name
     assert is_safe_markdown(clean)
     assert not html_problems(html, payload.name, fragment=True)
