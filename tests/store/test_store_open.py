@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -234,3 +236,30 @@ def test_a_store_at_any_earlier_revision_is_upgraded_with_its_data(
         assert store.count_papers() == 1
         assert len(store.papers_announced_on(make_entry().announcement.announced_on)) == 1
         assert len(store.recent_runs(limit=5)) == 1
+
+
+def test_the_head_revision_is_found_without_alembic_and_alembic_agrees() -> None:
+    from arxiv_radar.store import migrate
+
+    script = migrate._script()
+    assert migrate.head_revision() == script.get_current_head() == REVISIONS[-1]
+    assert migrate.known_revisions() == set(REVISIONS)
+
+
+def test_an_up_to_date_store_opens_without_loading_alembic(tmp_path: Path) -> None:
+    """Alembic (and Mako, which it loads) costs every command time: only a migration loads it."""
+    program = (
+        "import sys\n"
+        "from arxiv_radar.store import Store\n"
+        "with Store.open(sys.argv[1]) as store:\n"
+        "    print(store.applied_migrations, 'alembic' in sys.modules)\n"
+    )
+    database = str(tmp_path / "radar.db")
+    first = subprocess.run(
+        [sys.executable, "-c", program, database], capture_output=True, text=True, check=True
+    )
+    assert first.stdout.split(")")[-1].strip() == "True"  # a new store is migrated
+    again = subprocess.run(
+        [sys.executable, "-c", program, database], capture_output=True, text=True, check=True
+    )
+    assert again.stdout.strip() == "() False"

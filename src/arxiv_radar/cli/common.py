@@ -22,9 +22,9 @@ from arxiv_radar.errors import UsageError
 from arxiv_radar.masking import MIN_SECRET_LENGTH, mask_secrets
 
 if TYPE_CHECKING:  # imported where used: every command starts without them (docs/performance.md)
-    from arxiv_radar.arxiv.http import ArxivClient
+    from rich.progress import Progress
+
     from arxiv_radar.config import Config
-    from arxiv_radar.store import Store
 
 CHECK_FAILED = 6
 """Exit code of ``doctor`` when one of its checks fails (1 stays "unexpected error")."""
@@ -234,28 +234,25 @@ def parse_date(text: str | None) -> dt.date | None:
         ) from None
 
 
-def build_client(ctx: Context, store: Store | None) -> ArxivClient:
-    """The polite arXiv client, configured from ``[arxiv]``, validators kept in the store
-    (:func:`arxiv_radar.runtime.build_client`)."""
-    from arxiv_radar.runtime import build_client as runtime_client
-
-    return runtime_client(ctx.config.arxiv, store)
-
-
-@contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[str, int, int | None], None]]:
-    """A rich progress bar driven by ``(label, done, total)`` callbacks (stderr, TTY only)."""
+def _progress(label: str) -> Progress:
+    """A transient rich progress display on stderr (drawn on a terminal only)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(
-        TextColumn("[bold blue]{task.description}"),
+    return Progress(
+        TextColumn(f"[bold blue]{label}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
         transient=True,
         disable=not err.is_terminal,
-    ) as bar:
+    )
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[str, int, int | None], None]]:
+    """A rich progress bar driven by ``(label, done, total)`` callbacks (stderr, TTY only)."""
+    with _progress("{task.description}") as bar:
         task = bar.add_task(label, total=None)
 
         def update(description: str, done: int, total: int | None) -> None:
@@ -268,16 +265,6 @@ def progress_bar(label: str) -> Iterator[Callable[[str, int, int | None], None]]
 def count_bar(label: str, total: int) -> Iterator[Callable[[object], None]]:
     """A rich progress bar of ``total`` items; call what it yields once per item done
     (with anything: an outcome, say). stderr, TTY only."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn(f"[bold blue]{label}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as bar:
+    with _progress(label) as bar:
         task = bar.add_task(label, total=total)
         yield lambda _item: bar.advance(task)

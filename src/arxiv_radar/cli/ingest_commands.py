@@ -21,7 +21,6 @@ from arxiv_radar.cli.common import (
     DateOption,
     DbOption,
     DebugOption,
-    build_client,
     err,
     load_context,
     out,
@@ -30,6 +29,7 @@ from arxiv_radar.cli.common import (
     setup_logging,
 )
 from arxiv_radar.errors import ArxivRadarError, StoreMissingError, UsageError
+from arxiv_radar.runtime import build_client
 from arxiv_radar.text.plain import one_line
 
 if TYPE_CHECKING:  # imported where used: every command starts without them
@@ -130,7 +130,7 @@ def fetch(
     day = parse_date(date)
     if day is not None:
         ingest.check_announced(day)  # a future day: refused before the store is opened
-    with Store.open(ctx.store_url) as store, build_client(ctx, store) as client:
+    with Store.open(ctx.store_url) as store, build_client(ctx.config.arxiv, store) as client:
         run_id = store.start_run("fetch", announced_on=day)
         try:
             if day is None:
@@ -204,7 +204,7 @@ def backfill(
     from arxiv_radar.store import Store
 
     ctx = load_context(config, db, debug)
-    with Store.open(ctx.store_url) as store, build_client(ctx, store) as client:
+    with Store.open(ctx.store_url) as store, build_client(ctx.config.arxiv, store) as client:
         if ids is not None:
             wanted = [part.strip() for part in ids.split(",") if part.strip()]
             if not wanted:
@@ -357,7 +357,7 @@ def doctor(
             line(None, "arXiv", "not checked (--offline)")
         else:
             ctx = Context(config=cfg, store_url=store_url)
-            with build_client(ctx, store) as client:
+            with build_client(ctx.config.arxiv, store) as client:
                 url = rss.feed_url(cfg.arxiv.rss_url, cfg.arxiv.categories)
                 response = client.get(url, conditional=True)
                 line(True, "arXiv", f"{url} answered HTTP {response.status_code}")

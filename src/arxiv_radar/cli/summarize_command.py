@@ -18,7 +18,6 @@ from arxiv_radar.cli.common import (
     DateOption,
     DbOption,
     DebugOption,
-    build_client,
     count_bar,
     err,
     load_context,
@@ -27,6 +26,7 @@ from arxiv_radar.cli.common import (
 )
 from arxiv_radar.cli.rank_command import resolve_profile
 from arxiv_radar.errors import LLMError
+from arxiv_radar.runtime import build_client
 from arxiv_radar.text.plain import one_line
 
 if TYPE_CHECKING:  # imported where used: every command starts without them
@@ -50,7 +50,7 @@ def run_stage(
     from arxiv_radar.summarize.service import needs_arxiv, summarize_configured
 
     spec = resolve_provider(ctx.config.summaries, env)
-    arxiv = build_client(ctx, store) if needs_arxiv(ctx.config, spec) else None
+    arxiv = build_client(ctx.config.arxiv, store) if needs_arxiv(ctx.config, spec) else None
     try:
         return summarize_configured(
             papers,

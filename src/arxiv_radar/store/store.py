@@ -13,7 +13,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -158,13 +157,8 @@ class Store:
         return migrate.head_revision()
 
     def _migrate(self) -> None:
-        try:
-            with self._transaction("migrating the schema", write=True) as conn:
-                applied = migrate.upgrade(conn, self.url_for_display)
-        except CommandError as exc:
-            raise StoreError(
-                f"migrating the schema of {self.url_for_display} failed: {exc}"
-            ) from exc
+        with self._transaction("migrating the schema", write=True) as conn:
+            applied = migrate.upgrade(conn, self.url_for_display)
         self.applied_migrations = tuple(applied)
         if applied:
             log.info("schema of %s migrated: %s", self.url_for_display, ", ".join(applied))
