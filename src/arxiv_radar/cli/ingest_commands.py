@@ -17,7 +17,6 @@ from arxiv_radar.arxiv.ids import parse_arxiv_id
 from arxiv_radar.cli.common import (
     CHECK_FAILED,
     ConfigOption,
-    Context,
     DateOption,
     DbOption,
     DebugOption,
@@ -29,7 +28,6 @@ from arxiv_radar.cli.common import (
     setup_logging,
 )
 from arxiv_radar.errors import ArxivRadarError, StoreMissingError, UsageError
-from arxiv_radar.runtime import build_client
 from arxiv_radar.text.plain import one_line
 
 if TYPE_CHECKING:  # imported where used: every command starts without them
@@ -130,6 +128,8 @@ def fetch(
     day = parse_date(date)
     if day is not None:
         ingest.check_announced(day)  # a future day: refused before the store is opened
+    from arxiv_radar.runtime import build_client  # httpx: only when needed
+
     with Store.open(ctx.store_url) as store, build_client(ctx.config.arxiv, store) as client:
         run_id = store.start_run("fetch", announced_on=day)
         try:
@@ -204,6 +204,8 @@ def backfill(
     from arxiv_radar.store import Store
 
     ctx = load_context(config, db, debug)
+    from arxiv_radar.runtime import build_client  # httpx: only when needed
+
     with Store.open(ctx.store_url) as store, build_client(ctx.config.arxiv, store) as client:
         if ids is not None:
             wanted = [part.strip() for part in ids.split(",") if part.strip()]
@@ -356,8 +358,9 @@ def doctor(
         if offline:
             line(None, "arXiv", "not checked (--offline)")
         else:
-            ctx = Context(config=cfg, store_url=store_url)
-            with build_client(ctx.config.arxiv, store) as client:
+            from arxiv_radar.runtime import build_client  # httpx: only when needed
+
+            with build_client(cfg.arxiv, store) as client:
                 url = rss.feed_url(cfg.arxiv.rss_url, cfg.arxiv.categories)
                 response = client.get(url, conditional=True)
                 line(True, "arXiv", f"{url} answered HTTP {response.status_code}")

@@ -26,7 +26,6 @@ from arxiv_radar.cli.common import (
 )
 from arxiv_radar.cli.rank_command import resolve_profile
 from arxiv_radar.errors import LLMError
-from arxiv_radar.runtime import build_client
 from arxiv_radar.text.plain import one_line
 
 if TYPE_CHECKING:  # imported where used: every command starts without them
@@ -50,6 +49,8 @@ def run_stage(
     from arxiv_radar.summarize.service import needs_arxiv, summarize_configured
 
     spec = resolve_provider(ctx.config.summaries, env)
+    from arxiv_radar.runtime import build_client  # httpx: only when needed
+
     arxiv = build_client(ctx.config.arxiv, store) if needs_arxiv(ctx.config, spec) else None
     try:
         return summarize_configured(
