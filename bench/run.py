@@ -9,7 +9,7 @@ In one process (``inprocess``):
 2. Summaries on: the same with a local OpenAI-compatible server (tests/openai_server.py) that
    answers each call after ``--latency`` seconds, the top ``--top`` papers summarized
    ``--concurrency`` at a time. Target <= 1.3 x ceil(top / concurrency) x latency plus the
-   summaries-off time (2.6 s + that for 15 papers, 8 at a time, 1 s each).
+   summaries-off time (2.6 s + 1.3 s for 15 papers, 16 at a time, 1 s each).
 
 Each figure is the wall time of ``pipeline.run`` inside this process; imports and the
 SDK's first-use set-up are excluded by one warm-up call before the measured run.
@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         "--concurrency",
         type=int,
         default=None,
-        help="default: 8 in process, the configuration's default for whole processes",
+        help="default: 16 in process, the configuration's default for whole processes",
     )
     parser.add_argument("--latency", type=float, default=1.0)
     parser.add_argument(
@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     ok = True
     if "inprocess" in which:
-        in_process(argparse.Namespace(**{**vars(args), "concurrency": args.concurrency or 8}))
+        in_process(argparse.Namespace(**{**vars(args), "concurrency": args.concurrency or 16}))
     if which - {"inprocess"}:
         ok = whole_processes(args, which) and ok
     print("PASS" if ok else "OVER TARGET")

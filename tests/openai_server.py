@@ -108,6 +108,15 @@ def count_words(text: str) -> int:
     return len(text.split())
 
 
+class _Server(ThreadingHTTPServer):
+    """A thread per request, and room for many connections at once: with the standard
+    library's listen backlog of 5, a burst of calls (16 summaries at once) loses connection
+    attempts, which the client's TCP stack retries a second later, as no real endpoint does."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
 class OpenAIServer:
     """``with OpenAIServer() as server: ChatClient(base_url=server.base_url, ...)``."""
 
@@ -145,8 +154,7 @@ class OpenAIServer:
             def do_DELETE(self) -> None:  # noqa: N802
                 server._handle(self)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )

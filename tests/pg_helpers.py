@@ -47,3 +47,14 @@ def _worker_database(url: str, worker: str) -> str:
     finally:
         engine.dispose()
     return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def reset_postgres(url: str) -> None:
+    """Drop everything in the public schema (tables, alembic_version, sequences)."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()

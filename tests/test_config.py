@@ -99,7 +99,7 @@ def test_no_file_gives_the_built_in_defaults(
         "qwen-long",
         None,
         5,
-        8,
+        16,
         "zh",
     )
     assert (s.timeout, s.max_retries, s.temperature, s.input_mode, s.max_input_tokens) == (

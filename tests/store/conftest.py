@@ -11,23 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
 
 from arxiv_radar.store import Store
 
-from pg_helpers import pg_url_or_skip
-
-
-def reset_postgres(url: str) -> None:
-    """Drop everything in the public schema (tables, alembic_version, sequences)."""
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
+from pg_helpers import pg_url_or_skip, reset_postgres
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -203,7 +203,7 @@ class SummaryConfig(BaseModel):
     model: NonEmpty = "qwen-long"
     prompt_file: NonEmpty | None = None
     max_papers: int = Field(default=5, ge=0)
-    concurrency: int = Field(default=8, ge=1, le=64)
+    concurrency: int = Field(default=16, ge=1, le=64)
     language: Literal["zh", "en"] = "zh"
     timeout: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=4, ge=0, le=20)

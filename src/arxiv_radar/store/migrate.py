@@ -51,6 +51,20 @@ def _script() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
 
 
+def _create_at_head(connection: Connection, head: str) -> None:
+    """Create every table of ``tables.py`` and record ``head`` as Alembic would."""
+    from .tables import metadata
+
+    metadata.create_all(connection)
+    connection.execute(
+        text(
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+    )
+    connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": head})
+
+
 @cache
 def head_revision() -> str:
     """The newest schema revision this version of arxiv-radar knows.
@@ -58,11 +72,7 @@ def head_revision() -> str:
     Revisions are numbered ``0001``, ``0002``, ... in one line, each in a file named after
     it, so the head is the highest number among the files: found without loading Alembic
     (a test checks that Alembic agrees)."""
-    numbers = [
-        found.group(1)
-        for path in (MIGRATIONS / "versions").iterdir()
-        if (found := _REVISION_FILE.match(path.name))
-    ]
+    numbers = revisions()
     if not numbers:  # pragma: no cover - the package always ships revisions
         raise StoreError("no schema migrations found in the installed package")
     return max(numbers)
@@ -93,10 +103,23 @@ def check_known(revision: str | None, display: str) -> None:
         )
 
 
-def upgrade(connection: Connection, display: str) -> list[str]:
+def revisions() -> list[str]:
+    """Every revision this version knows, oldest first (named like :func:`head_revision`)."""
+    return sorted(
+        found.group(1)
+        for path in (MIGRATIONS / "versions").iterdir()
+        if (found := _REVISION_FILE.match(path.name))
+    )
+
+
+def upgrade(connection: Connection, display: str, *, from_scratch: bool = True) -> list[str]:
     """Bring the schema to the head revision; returns the revisions that were applied.
 
-    ``connection`` must be in a transaction; the caller commits it.
+    An empty database (no table at all) is built from ``tables.py`` at once and stamped with
+    the head revision, as Alembic's cookbook advises for a new database: the same schema
+    as every migration in turn (a test compares both), without loading Alembic. With
+    ``from_scratch=False`` it runs every migration instead. ``connection`` must be in a
+    transaction; the caller commits it.
     """
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
@@ -104,6 +127,9 @@ def upgrade(connection: Connection, display: str) -> list[str]:
     head = head_revision()
     if before == head:
         return []
+    if before is None and from_scratch and not inspect(connection).get_table_names():
+        _create_at_head(connection, head)
+        return revisions()
     check_known(before, display)
     from alembic import command
     from alembic.util import CommandError

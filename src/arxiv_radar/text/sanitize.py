@@ -34,7 +34,7 @@ cleans the HTML with nh3 to a small allowlist of tags, with ``href`` only on ``<
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -56,6 +56,12 @@ MAX_CHARS = 20_000
 _MAX_PASSES = 4
 
 
+# A run renders the same texts into several outputs (README, site, feeds, exports): each is
+# sanitized once. Both functions are pure.
+_MEMO = 4096
+
+
+@lru_cache(maxsize=_MEMO)
 def sanitize_markdown(text: str, *, max_chars: int = MAX_CHARS) -> str:
     """``text`` as safe, readable Markdown (see the module docstring). Never raises."""
     text = original = _truncate(clean_text(text), max_chars)
@@ -86,6 +92,7 @@ def is_safe_markdown(text: str) -> bool:
     return all(_safe_token(token) for token in tokens)
 
 
+@lru_cache(maxsize=_MEMO)
 def markdown_to_safe_html(text: str) -> str:
     """``text`` sanitized, rendered to HTML and cleaned to the allowlist (for feeds, the site)."""
     rendered = _renderer().render(sanitize_markdown(text))
