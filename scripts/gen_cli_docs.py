@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "cli.md"
-COMMANDS = ["init", "fetch", "backfill", "papers", "rank", "summarize", "doctor", "serve"]
+COMMANDS = ["init", "fetch", "backfill", "papers", "rank", "eval", "summarize", "doctor", "serve"]
 
 HEADER = """# Command-line reference
 
@@ -86,6 +86,43 @@ whole explanation, with `dropped` and `reason` when the profile's filters droppe
 `skipped` (the budget was reached before its call; not stored). `calls` counts papers whose
 call was made, `attempts` every request including retries. `cost` is null-currency 0 when the
 model has no price in `[summaries.prices]`.
+
+`arxiv-radar eval --json` prints each profile in each mode, then the means per mode (numbers
+shortened here):
+
+```json
+{
+  "labels": "tests/fixtures/relevance/labels.jsonl",
+  "day": null,
+  "ks": [5, 10, 20],
+  "modes": ["keywords", "legacy"],
+  "results": [
+    {"profile": "cs_CR", "mode": "keywords", "papers": 1000, "relevant": 47, "ranked": 35,
+     "average_precision": 0.393,
+     "at": [{"k": 5, "precision": 0.8, "recall": 0.085, "ndcg": 0.786}]}
+  ],
+  "means": [
+    {"mode": "keywords", "profiles": 8, "mean_average_precision": 0.417,
+     "at": [{"k": 5, "precision": 0.8, "recall": 0.084, "ndcg": 0.779}]}
+  ],
+  "excluded": []
+}
+```
+
+The labels file is JSON Lines, one judgement per line, blank lines allowed:
+`{"profile": "cs_CR", "arxiv_id": "0704.0002", "relevant": false}`; an id may be written in
+any of arXiv's forms and is read without its version. A malformed line, an unknown key or a
+paper labelled both ways for one profile stops the command (exit 2) naming the file and the
+line. `papers` counts the candidates handed to the ranking (the profile's labelled papers, or
+with `--date` the day's papers), `relevant` those labelled relevant, `ranked` those the mode
+kept (its filters, `min_score` and `max_papers` apply; a dropped paper is not retrieved).
+P@k divides the relevant papers among the first k by k, even when fewer were ranked; R@k
+divides them by `relevant`; nDCG@k sums 1 / log2(i + 1) over the places i <= k that hold a
+relevant paper and divides by the same sum over the places 1 .. min(k, `relevant`). A profile
+with no relevant candidate has nulls, is named in `excluded` and is left out of `means`.
+Papers with equal scores are ordered by arXiv id, never by the labels file. A labelled set of
+eight readers and 1,000 real records ships with the repository:
+`tests/fixtures/relevance/README.md`.
 """
 
 

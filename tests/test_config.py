@@ -191,6 +191,10 @@ authors = ["Yann LeCun", {name = "Léon Bottou", weight = 3.0}]
 category_weights = {"cs.ai" = 1.0, "math" = -0.5}
 announce_types = ["new", "cross", "replace", "new"]
 title_bonus = 1.0
+interests = ["Efficient inference for large language models."]
+seed_papers = ["2211.17192"]
+library = "~/Zotero/library.bib"
+semantic_weight = 3.0
 
 [profiles.theory-2]
 keywords = ["scaling law"]
@@ -285,6 +289,10 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
                 "category_weights": {"cs.AI": 1.0, "math": -0.5},
                 "announce_types": ["new", "cross", "replace"],
                 "title_bonus": 1.0,
+                "interests": ["Efficient inference for large language models."],
+                "seed_papers": ["2211.17192"],
+                "library": "~/Zotero/library.bib",
+                "semantic_weight": 3.0,
             },
             "theory-2": {
                 "keywords": ["scaling law"],
@@ -297,6 +305,10 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
                 "category_weights": {},
                 "announce_types": ["new", "cross"],
                 "title_bonus": 0.5,
+                "interests": [],
+                "seed_papers": [],
+                "library": None,
+                "semantic_weight": 5.0,
             },
         },
         "summaries": {
@@ -391,7 +403,8 @@ ERROR_CASES: list[tuple[str, str, str | None, list[str]]] = [
      ['found "fr"']),
     ("[summaries]\nprovider = \"gpt\"\n", "summaries.provider", "'openai-compatible'",
      ['found "gpt"']),
-    ("[profiles.default]\nmode = \"fuzzy\"\n", "profiles.default.mode", "'keywords' or 'legacy'",
+    ("[profiles.default]\nmode = \"fuzzy\"\n", "profiles.default.mode",
+     "'keywords', 'legacy', 'semantic' or 'hybrid'",
      ['found "fuzzy"']),
     ('[arxiv]\ncategories = ["cs.AI", "cs.LG", "cs.AII"]\n', "arxiv.categories[2]",
      "an arXiv category id", ["unknown arXiv category 'cs.AII' (did you mean cs.AI?)"]),

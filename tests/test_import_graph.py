@@ -58,6 +58,7 @@ FLOORS: dict[str, int] = {
     "summarize": 2,
     "publish": 2,
     "demo": 2,
+    "evaluate": 2,  # ranks with rank/ and scores the rankings against labels
     "scaffold": 2,
     # 1: the arXiv client, the store, configuration and shared concerns
     "arxiv": 1,
@@ -68,6 +69,8 @@ FLOORS: dict[str, int] = {
     "schedule": 1,
     "net": 1,
     "masking": 1,
+    "embed": 1,  # the embedding model, and each paper's vector read from or kept in the store
+    "library": 1,  # a reader's BibTeX or CSL-JSON export
     # 0: values and errors that every floor shares
     "models": 0,
     "errors": 0,

@@ -176,20 +176,26 @@ class Match(BaseModel):
 class Explanation(BaseModel):
     """Why a paper got its score, component by component, and why it was dropped if it was.
 
-    ``total`` is ``keywords + title_bonus + authors + categories`` (+ ``semantic`` once
-    semantic ranking exists) and equals the sum of the matches' points. ``dropped`` is
-    ``None`` for a paper that stays in the ranking; ``reason`` says why in words.
+    ``total`` is ``keywords + title_bonus + authors + categories + semantic``: the matches'
+    points, plus in ``hybrid`` mode the points of the paper's similarity to the profile
+    (``semantic``); in ``semantic`` mode it is the similarity itself. ``similarity`` is the
+    cosine similarity to the profile's nearest anchor, ``nearest`` that anchor (an interest,
+    seed paper or library entry, ``nearest_kind`` says which). ``dropped`` is ``None`` for a
+    paper that stays in the ranking; ``reason`` says why in words.
     """
 
     model_config = ConfigDict(frozen=True)
 
-    mode: Literal["keywords", "legacy"]
+    mode: Literal["keywords", "legacy", "semantic", "hybrid"]
     matches: tuple[Match, ...] = ()
     keywords: float = 0.0
     title_bonus: float = 0.0
     authors: float = 0.0
     categories: float = 0.0
     semantic: float | None = None
+    similarity: float | None = None
+    nearest: str | None = None
+    nearest_kind: Literal["interest", "seed", "library", "feedback"] | None = None
     total: float = 0.0
     dropped: DropReason | None = None
     reason: str | None = None
@@ -201,6 +207,10 @@ class Explanation(BaseModel):
     def describe(self) -> str:
         """One line for people: ``LLM (title "LLMs") 1.5 + ... = 2.5``, or why it was dropped."""
         parts = [f'{m.rule} ({m.where} "{m.text}") {m.points:g}' for m in self.matches if m.points]
+        if self.similarity is not None:
+            near = f' to {self.nearest_kind} "{self.nearest}"' if self.nearest else ""
+            shown = self.semantic if self.mode == "hybrid" else self.similarity
+            parts.append(f"similarity {self.similarity:g}{near} {shown:g}")
         text = f"{' + '.join(parts) or '0'} = {self.total:g}"
         return f"dropped: {self.reason} [{text}]" if self.reason else text
 

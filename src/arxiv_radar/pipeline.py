@@ -370,7 +370,7 @@ def _run_stages(ctx: _Run, stages: _Stages) -> _End:
     profile_name, profile = _profile(ctx.config, options.profile or "default")
     # before anything is fetched or paid for
     output.preflight(options.output, force=options.force, dry_run=options.dry_run)
-    first = stages.run("fetch", lambda: _fetch(ctx)).first
+    first = stages.run("fetch", lambda: _fetch(ctx, profile)).first
     day = options.day
     if day is None and first is not None and first.status != "no-announcement":
         day = first.announced_on or store.latest_announcement_date()
@@ -384,7 +384,9 @@ def _run_stages(ctx: _Run, stages: _Stages) -> _End:
         return _End("empty", profile_name, announced_on=day, warnings=(nothing,))
     announced_on = day
 
-    ranking = stages.run("rank", lambda: _rank(store, profile_name, profile, announced_on)).ranking
+    ranking = stages.run(
+        "rank", lambda: _rank(store, profile_name, profile, announced_on, ctx.config.folder)
+    ).ranking
     stages.run("summarize", lambda: _summarize(ctx, ranking))
     digest = make_digest(
         ctx.config,
@@ -405,7 +407,7 @@ def _run_stages(ctx: _Run, stages: _Stages) -> _End:
     return _End("ok", profile_name, announced_on=announced_on)
 
 
-def _fetch(ctx: _Run) -> Fetched:
+def _fetch(ctx: _Run, profile: ProfileConfig) -> Fetched:
     options = ctx.options
     if options.day is not None:
         fetched = ingest.fetch_date(
@@ -425,6 +427,12 @@ def _fetch(ctx: _Run) -> Fetched:
             catch_up=options.catch_up,
             progress=ctx.progress,
         )
+    # seed papers the store lacks, looked up by id (semantic ranking embeds them)
+    seeds = [i for i in dict.fromkeys(profile.seed_papers) if ctx.store.get_paper(i) is None]
+    if seeds and profile.mode in ("semantic", "hybrid"):
+        seeded = ingest.backfill_ids(ctx.config.arxiv, ctx.client, ctx.store, seeds)
+        fetched.requests += seeded.requests
+        fetched.warnings.extend(seeded.warnings)
     first = fetched.days[0] if fetched.days else None
     return Fetched(
         name="fetch",
@@ -446,8 +454,10 @@ def _fetch(ctx: _Run) -> Fetched:
     )
 
 
-def _rank(store: Store, name: str, profile: ProfileConfig, day: dt.date) -> Ranked:
-    ranking = rank_day(store, name, profile, day=day)
+def _rank(
+    store: Store, name: str, profile: ProfileConfig, day: dt.date, base: Path | None
+) -> Ranked:
+    ranking = rank_day(store, name, profile, day=day, base=base)
     return Ranked(
         name="rank",
         counts={

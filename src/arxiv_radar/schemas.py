@@ -7,6 +7,9 @@ values everywhere: ``arxiv-radar papers --json`` (:class:`StoredPaperOut`), ``ar
 rank --json`` (:class:`RankedPaperOut`), ``exports/digest.json`` and ``site/data.json``
 (:class:`DigestOut`, whose papers are :class:`DigestPaperOut`) and the JSON API, whose
 ``response_model``\\ s are these models (docs/publishing.md and docs/server.md show them).
+``arxiv-radar eval --json`` prints an :class:`EvalReportOut`: metrics, counts and the names
+of profiles and modes, no text from arXiv, so :func:`arxiv_radar.evaluate.evaluate` builds it
+directly.
 
 Each model is built from the domain values of :mod:`arxiv_radar.models` by its ``of``
 constructor. Untrusted text (from arXiv, the model, or a profile's rules) is cleaned with
@@ -52,8 +55,12 @@ __all__ = [
     "AnnouncementOut",
     "DigestOut",
     "DigestPaperOut",
+    "EvalMeanOut",
+    "EvalReportOut",
+    "EvalResultOut",
     "ExplanationOut",
     "MatchOut",
+    "MetricsAtOut",
     "PaperOut",
     "RankedPaperOut",
     "RunOut",
@@ -131,13 +138,22 @@ class ExplanationOut(BaseModel):
 
     model_config = _STRICT
 
-    mode: Literal["keywords", "legacy"]
+    mode: Literal["keywords", "legacy", "semantic", "hybrid"]
     total: float
     keywords: float
     title_bonus: float
     authors: float
     categories: float
-    semantic: float | None
+    semantic: float | None = Field(
+        description="hybrid: the points of the similarity (semantic_weight x similarity)."
+    )
+    similarity: float | None = Field(
+        description="semantic and hybrid: cosine similarity to the profile's nearest anchor."
+    )
+    nearest: str | None = Field(
+        description="The interest, seed paper or library entry the paper is closest to."
+    )
+    nearest_kind: Literal["interest", "seed", "library", "feedback"] | None
     kept: bool = Field(description="False when the profile's filters dropped the paper.")
     dropped: (
         Literal["announce_type", "excluded", "no_required", "no_match", "below_min_score"] | None
@@ -155,6 +171,9 @@ class ExplanationOut(BaseModel):
             authors=explanation.authors,
             categories=explanation.categories,
             semantic=explanation.semantic,
+            similarity=explanation.similarity,
+            nearest=clean_text(explanation.nearest),
+            nearest_kind=explanation.nearest_kind,
             kept=explanation.kept,
             dropped=explanation.dropped,
             reason=clean_text(explanation.reason),
@@ -405,3 +424,60 @@ class RunOut(BaseModel):
             counts=dict(record.counts),
             errors=[clean_text(error) for error in record.errors],
         )
+
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+
+class MetricsAtOut(BaseModel):
+    """Precision, recall and nDCG of the first ``k`` papers of a ranking (``arxiv-radar
+    eval``); null when the profile has no relevant paper (definitions in
+    :mod:`arxiv_radar.evaluate`)."""
+
+    model_config = _FROZEN
+
+    k: int
+    precision: float | None = Field(description="Relevant papers among the first k, / k.")
+    recall: float | None = Field(description="Relevant papers among the first k, / relevant.")
+    ndcg: float | None = Field(description="DCG of the first k / the best DCG possible.")
+
+
+class EvalResultOut(BaseModel):
+    """One profile's ranking in one mode, scored against the profile's labels."""
+
+    model_config = _FROZEN
+
+    profile: str
+    mode: str = Field(description="The ranking mode: keywords, legacy, ...")
+    papers: int = Field(description="Papers handed to the ranking.")
+    relevant: int = Field(description="Papers among them labelled relevant.")
+    ranked: int = Field(description="Papers the ranking kept (its filters drop the others).")
+    average_precision: float | None
+    at: tuple[MetricsAtOut, ...] = Field(description="One entry per k, smallest first.")
+
+
+class EvalMeanOut(BaseModel):
+    """The mean of each metric over the profiles that have a relevant paper, for one mode."""
+
+    model_config = _FROZEN
+
+    mode: str
+    profiles: int = Field(description="Profiles averaged (those with a relevant paper).")
+    mean_average_precision: float | None
+    at: tuple[MetricsAtOut, ...]
+
+
+class EvalReportOut(BaseModel):
+    """``arxiv-radar eval --json``: every profile in every mode, and the means per mode."""
+
+    model_config = _FROZEN
+
+    labels: str = Field(description="The labels file.")
+    day: dt.date | None = Field(description="The announcement day ranked, or null: all papers.")
+    ks: tuple[int, ...]
+    modes: tuple[str, ...]
+    results: tuple[EvalResultOut, ...] = Field(description="By profile, then mode.")
+    means: tuple[EvalMeanOut, ...] = Field(description="One per mode.")
+    excluded: tuple[str, ...] = Field(
+        description="Profiles with no relevant paper: reported, left out of the means."
+    )

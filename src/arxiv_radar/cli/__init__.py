@@ -20,6 +20,7 @@ from rich.markup import escape
 
 from arxiv_radar import __version__
 from arxiv_radar.cli import (
+    eval_command,
     ingest_commands,
     init_command,
     rank_command,
@@ -67,6 +68,7 @@ for _command in (
     ingest_commands.backfill,
     ingest_commands.papers,
     rank_command.rank,
+    eval_command.eval,
     summarize_command.summarize,
     ingest_commands.doctor,
     init_command.init,

@@ -100,8 +100,12 @@ def _print_explanation(arxiv_id: str, title: str, explanation: Explanation) -> N
         f"authors {explanation.authors:g}",
         f"categories {explanation.categories:g}",
     ]
-    if explanation.semantic is not None:
-        parts.append(f"semantic {explanation.semantic:g}")
+    if explanation.similarity is not None:
+        near = f' to {explanation.nearest_kind} "{escape(explanation.nearest or "")}"'
+        if explanation.mode == "hybrid":
+            parts.append(f"similarity {explanation.similarity:g}{near} -> {explanation.semantic:g}")
+        else:
+            parts = [f"similarity {explanation.similarity:g}{near}"]
     out.print(f"{' + '.join(parts)} = [bold]{explanation.total:g}[/] ({explanation.mode} mode)")
     if explanation.reason:
         out.print(f"[yellow]dropped:[/] {escape(explanation.reason)}")
@@ -114,11 +118,14 @@ def rank(
         typer.Option("--profile", "-p", help="Profile to rank for (default: 'default')."),
     ] = None,
     mode: Annotated[
-        Literal["keywords", "legacy"] | None,
+        Literal["keywords", "legacy", "semantic", "hybrid"] | None,
         typer.Option(
             "--mode",
             help="keywords: word-aware matching, weights, authors, categories. "
-            "legacy: the old tool's substring scores, exactly. Default: the profile's mode.",
+            "legacy: the old tool's substring scores, exactly. semantic: similarity of "
+            "meaning to the profile's interests, seed papers and library (a local embedding "
+            "model). hybrid: keywords plus semantic_weight x similarity. Default: the "
+            "profile's mode (hybrid when it has interests, seed papers or a library).",
             show_default=False,
         ),
     ] = None,
@@ -139,6 +146,10 @@ def rank(
     earns a 0.5 x weight bonus. Exclude keywords, required keywords, announce types and
     min_score drop papers; max_papers cuts the list. Scores and explanations are saved.
 
+    A profile with interests, seed papers or a library ranks in hybrid mode: the keyword
+    score plus semantic_weight x the paper's similarity in meaning to the nearest of them
+    (a local embedding model; each paper embedded once). See docs/relevance.md.
+
     Examples:
 
       arxiv-radar rank
@@ -146,6 +157,8 @@ def rank(
       arxiv-radar rank --date 2026-04-27 --profile systems --json
 
       arxiv-radar rank --mode legacy          # the old tool's scores and order
+
+      arxiv-radar rank --mode semantic        # by meaning alone
 
       arxiv-radar rank --explain 2604.21935
     """
@@ -156,7 +169,7 @@ def rank(
     name, settings = resolve_profile(ctx.config, profile)
     day = parse_date(date)
     with open_existing(ctx.store_url) as store:
-        ranking = rank_day(store, name, settings, day=day, mode=mode)
+        ranking = rank_day(store, name, settings, day=day, mode=mode, base=ctx.config.folder)
         empty = (
             ""
             if ranking.considered

@@ -172,7 +172,7 @@ def summarize(
     count = top if top is not None else section.max_papers
     with Store.open(ctx.store_url) as store:
         # the stored ranking; computed and stored only when the store has none current
-        ranking = rank_day(store, name, settings, day=parse_date(date))
+        ranking = rank_day(store, name, settings, day=parse_date(date), base=ctx.config.folder)
         papers = [item.paper for item in ranking.ranked[:count]]
         if not papers:
             message = f"No ranked papers on {ranking.day} for profile {name}: nothing to summarize."

@@ -12,10 +12,18 @@ import re
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from arxiv_radar.arxiv.taxonomy import canonical_category
 from arxiv_radar.config.values import (
@@ -112,6 +120,10 @@ def _default_announce_types() -> list[AnnounceTypeName]:
     return ["new", "cross"]
 
 
+DEFAULT_SEMANTIC_WEIGHT = 5.0
+"""hybrid: points per unit of similarity (docs/relevance.md says how it was chosen)."""
+
+
 class ProfileConfig(BaseModel):
     """``[profiles.<name>]``: the interests papers are ranked against."""
 
@@ -121,7 +133,7 @@ class ProfileConfig(BaseModel):
     exclude: list[Condition] = Field(default_factory=list)
     max_papers: int = Field(default=50, ge=1)
     min_score: float = Field(default=0.0, ge=0)
-    mode: Literal["keywords", "legacy"] = "keywords"
+    mode: Literal["keywords", "legacy", "semantic", "hybrid"] = "keywords"
     required: list[Condition] = Field(default_factory=list)
     authors: list[Author] = Field(default_factory=list)
     category_weights: dict[Category, float] = Field(default_factory=dict)
@@ -129,6 +141,23 @@ class ProfileConfig(BaseModel):
         default_factory=_default_announce_types, min_length=1
     )
     title_bonus: float = Field(default=0.5, ge=0)
+    # Semantic ranking (docs/relevance.md): what the reader works on, in their own words; papers
+    # that stand for it; their own library (a BibTeX or CSL-JSON export).
+    interests: list[NonEmpty] = Field(default_factory=list)
+    seed_papers: list[NonEmpty] = Field(default_factory=list)
+    library: NonEmpty | None = None
+    # hybrid: score = keyword score + semantic_weight x similarity (docs/relevance.md)
+    semantic_weight: float = Field(default=DEFAULT_SEMANTIC_WEIGHT, ge=0)
+
+    @model_validator(mode="after")
+    def _hybrid_by_default(self) -> Self:
+        """A profile that says what it is about (interests, seed papers or a library) ranks
+        in ``hybrid`` mode unless it names a mode."""
+        if "mode" not in self.model_fields_set and (
+            self.interests or self.seed_papers or self.library
+        ):
+            object.__setattr__(self, "mode", "hybrid")
+        return self
 
     @field_validator("category_weights", mode="before")
     @classmethod
@@ -311,6 +340,12 @@ class Config(BaseModel):
     @property
     def source(self) -> str | None:
         return self._source
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder of the configuration file: relative paths in it (a profile's
+        ``library``) are read from there. None without a file (the current folder)."""
+        return Path(self._source).resolve().parent if self._source else None
 
     def named_profile(self, name: str | None = None) -> NamedProfile:
         """A profile and its name; None picks ``default``, or the only profile there is."""

@@ -10,8 +10,11 @@ or, in one call, :func:`rank_papers` and :func:`explain`. A candidate is
 ``(paper, announce_type, position)``: ``position`` is the paper's place in the order of
 announcement and breaks ties (score, highest first; then position; then arXiv id).
 
-Two modes: ``keywords`` (:mod:`.keywords`: word-aware matching, weights, authors,
-categories) and ``legacy`` (:mod:`.legacy`: the old tool's substring scoring, exactly).
+Modes: ``keywords`` (:mod:`.keywords`: word-aware matching, weights, authors,
+categories), ``legacy`` (:mod:`.legacy`: the old tool's substring scoring, exactly), and
+``semantic`` and ``hybrid`` (:mod:`.semantic`: similarity of embeddings to the profile's
+interests, seed papers and library, alone or added to the keyword score), which need
+vectors and are built by :func:`arxiv_radar.rank.ranker.rank_day`.
 """
 
 from __future__ import annotations
@@ -49,6 +52,11 @@ def compile_profile(profile: ProfileConfig, *, mode: Mode | None = None) -> Scor
         return LegacyScorer(profile)
     if chosen == "keywords":
         return KeywordScorer(profile)
+    if chosen in ("semantic", "hybrid"):
+        raise ValueError(
+            f"mode {chosen!r} ranks with embeddings: build a rank.semantic.SemanticScorer "
+            "(rank.ranker.rank_day does)"
+        )
     raise ValueError(f"unknown ranking mode {chosen!r}")
 
 

@@ -12,14 +12,17 @@ Nothing here prints.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from arxiv_radar.config import ProfileConfig
 from arxiv_radar.errors import UsageError
 from arxiv_radar.models import AnnounceType, Explanation, Paper, RankedPaper, StoredPaper
 from arxiv_radar.rank import compile_profile
-from arxiv_radar.rank.scoring import Candidate, Mode
+from arxiv_radar.rank.scoring import SEMANTIC_MODES, Candidate, Mode, Scorer
 from arxiv_radar.store import Store
 from arxiv_radar.store.rankings import (
     RankingEntry,
@@ -27,6 +30,10 @@ from arxiv_radar.store.rankings import (
     config_hash,
     papers_hash,
 )
+
+if TYPE_CHECKING:
+    from arxiv_radar.embed.model import Embedder
+    from arxiv_radar.rank.semantic import SemanticProfile, Vectors
 
 
 @dataclass(frozen=True)
@@ -80,20 +87,98 @@ def rank_day(
     day: dt.date | None = None,
     mode: Mode | None = None,
     save: bool = True,
+    embedder: Embedder | None = None,
+    base: Path | None = None,
 ) -> DayRanking:
     """The ranking of the papers announced on ``day`` (default: the latest): the stored one
-    when it is current, else computed (and stored, with ``save``)."""
+    when it is current, else computed (and stored, with ``save``).
+
+    ``semantic`` and ``hybrid`` embed the day's papers that the store has no vector of (with
+    ``embedder``, default: :func:`arxiv_radar.embed.model.load_embedder`) and the profile's
+    anchors (``base``: the folder a relative ``library`` path is read from)."""
     day = resolve_day(store, day)
     candidates = candidates_for_day(store, day)
-    key = config_hash(profile, mode)
+    chosen = mode or profile.mode
+    if not candidates:
+        return DayRanking(day, profile_name, chosen, 0, [], {})
+    semantic = None
+    extra = ""
+    if chosen in SEMANTIC_MODES:
+        semantic = _semantic_inputs(store, profile, candidates, embedder, base)
+        extra = semantic.fingerprint
+    key = config_hash(profile, mode, extra=extra)
     fingerprint = papers_hash((c.paper, c.announce_type) for c in candidates)
-    stored = store.ranking(profile_name, day, key) if candidates else None
+    stored = store.ranking(profile_name, day, key)
     if stored is not None and stored.papers_hash == fingerprint:
         return from_stored(stored, {c.paper.arxiv_id: c.paper for c in candidates})
-    ranking = _compute(candidates, profile_name, profile, day, mode)
-    if save and candidates:
+    ranking = _compute(candidates, profile_name, profile, day, mode, semantic)
+    if save:
         store.save_ranking(to_stored(ranking, candidates, key, fingerprint))
     return ranking
+
+
+@dataclass(frozen=True)
+class SemanticInputs:
+    """What semantic ranking of one day needs: the profile's anchors and the papers' vectors."""
+
+    profile: SemanticProfile
+    vectors: Mapping[str, Vectors]
+
+    @property
+    def fingerprint(self) -> str:
+        """The model and the anchors, as part of the ranking's configuration hash: a changed
+        library or model ranks the day again."""
+        digest = hashlib.sha256(self.profile.model_id.encode())
+        for anchor in self.profile.anchors:
+            digest.update(f"\n{anchor.kind}\t{anchor.label}".encode())
+        digest.update(self.profile.positives.tobytes())
+        return digest.hexdigest()[:16]
+
+
+def _semantic_inputs(
+    store: Store,
+    profile: ProfileConfig,
+    candidates: list[Candidate],
+    embedder: Embedder | None,
+    base: Path | None,
+) -> SemanticInputs:
+    from arxiv_radar.embed.model import load_embedder
+    from arxiv_radar.embed.papers import embed_papers
+    from arxiv_radar.rank.anchors import semantic_profile
+
+    embedder = embedder or load_embedder()
+    anchors = semantic_profile(profile, embedder, store, base=base)
+    vectors = embed_papers(store, embedder, [c.paper for c in candidates])
+    return SemanticInputs(anchors, vectors)
+
+
+def semantic_scorer(
+    store: Store,
+    profile: ProfileConfig,
+    mode: Mode,
+    papers: list[Paper],
+    *,
+    embedder: Embedder | None = None,
+    base: Path | None = None,
+) -> Scorer:
+    """A scorer for ``profile`` in ``mode`` (``semantic`` or ``hybrid``) over ``papers``: the
+    papers the store has no vector of, and the profile's anchors, embedded first (as
+    :func:`rank_day` does)."""
+    candidates = [Candidate(paper, AnnounceType.NEW, i) for i, paper in enumerate(papers)]
+    inputs = _semantic_inputs(store, profile, candidates, embedder, base)
+    return _semantic(profile, mode, inputs)
+
+
+def _semantic(profile: ProfileConfig, mode: Mode, inputs: SemanticInputs) -> Scorer:
+    from arxiv_radar.rank.semantic import SemanticScorer
+
+    return SemanticScorer(
+        profile,
+        "semantic" if mode == "semantic" else "hybrid",
+        inputs.profile,
+        inputs.vectors,
+        weight=profile.semantic_weight,
+    )
 
 
 def _compute(
@@ -102,10 +187,15 @@ def _compute(
     profile: ProfileConfig,
     day: dt.date,
     mode: Mode | None,
+    semantic: SemanticInputs | None = None,
 ) -> DayRanking:
     """Score ``candidates`` with the profile's scorer: the ranked papers, and an
     explanation for every candidate."""
-    scorer = compile_profile(profile, mode=mode)
+    scorer: Scorer
+    if semantic is not None:
+        scorer = _semantic(profile, mode or profile.mode, semantic)
+    else:
+        scorer = compile_profile(profile, mode=mode)
     ranked = scorer.rank(candidates)
     explanations = {item.paper.arxiv_id: item.explanation for item in ranked}
     for candidate in candidates:

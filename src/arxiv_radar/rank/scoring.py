@@ -16,9 +16,11 @@ from typing import Literal, NamedTuple
 from arxiv_radar.config import ProfileConfig
 from arxiv_radar.models import AnnounceType, Explanation, ListingEntry, Paper, RankedPaper
 
-__all__ = ["Candidate", "Mode", "Scorer", "candidates_from_listing", "points"]
+__all__ = ["SEMANTIC_MODES", "Candidate", "Mode", "Scorer", "candidates_from_listing", "points"]
 
-Mode = Literal["keywords", "legacy"]
+Mode = Literal["keywords", "legacy", "semantic", "hybrid"]
+SEMANTIC_MODES: tuple[Mode, ...] = ("semantic", "hybrid")
+"""Modes that rank by embeddings (:mod:`arxiv_radar.rank.semantic`)."""
 
 
 class Candidate(NamedTuple):

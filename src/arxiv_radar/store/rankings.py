@@ -30,11 +30,15 @@ RANKING_REVISION = 1
 so that stored rankings are computed again."""
 
 
-def config_hash(profile: ProfileConfig, mode: str | None = None) -> str:
-    """A hash of ``profile``'s ranking settings ranked in ``mode`` (default: its own)."""
+def config_hash(profile: ProfileConfig, mode: str | None = None, *, extra: str = "") -> str:
+    """A hash of ``profile``'s ranking settings ranked in ``mode`` (default: its own);
+    ``extra``: what else the ranking depends on (semantic modes: the embedding model and the
+    profile's anchors as embedded)."""
     settings = profile.model_dump(mode="json")
     settings["mode"] = mode or profile.mode
-    document = {"revision": RANKING_REVISION, "profile": settings}
+    document: dict[str, object] = {"revision": RANKING_REVISION, "profile": settings}
+    if extra:
+        document["extra"] = extra
     text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -71,7 +75,7 @@ class StoredRanking(BaseModel):
     profile: str
     day: dt.date
     config_hash: str
-    mode: Literal["keywords", "legacy"]
+    mode: Literal["keywords", "legacy", "semantic", "hybrid"]
     papers_hash: str
     considered: int = Field(ge=0)
     kept: int = Field(ge=0)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +26,7 @@ from ..models import (
     Summary,
     SummaryKey,
 )
+from . import embeddings as embedding_rows
 from . import listings as listing_rows
 from . import migrate
 from . import papers as paper_rows
@@ -39,6 +40,10 @@ from .publications import Publication
 from .rankings import StoredRanking
 from .runs import RunRecord
 from .tables import RUN_STATUSES
+
+if TYPE_CHECKING:  # numpy is imported by the embedding methods only
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["RunRecord", "Store"]  # RunRecord: also importable from here, as before
 
@@ -330,6 +335,25 @@ class Store:
         """Each paper's newest usable summary (ok or incomplete), for publishing."""
         with self._transaction("reading summaries") as conn:
             return summary_rows.latest_for(conn, arxiv_ids)
+
+    # -- embeddings ---------------------------------------------------------------------------
+
+    def save_embeddings(
+        self, model_id: str, items: Iterable[tuple[str, int, npt.ArrayLike]]
+    ) -> int:
+        """Store each (arxiv_id, version, vector) of ``items`` as made by ``model_id`` (as
+        little-endian float32); a paper version that has a vector of that model keeps it.
+        Returns how many vectors were added; one transaction."""
+        with self._transaction("saving embeddings", write=True) as conn:
+            return embedding_rows.save(conn, model_id, items, _now())
+
+    def embeddings(
+        self, model_id: str, keys: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int], npt.NDArray[np.float32]]:
+        """The stored vectors of ``model_id`` for these (arxiv_id, version) keys, as float32
+        arrays; keys without one are absent."""
+        with self._transaction("reading embeddings") as conn:
+            return embedding_rows.load(conn, model_id, keys)
 
     # -- publications -------------------------------------------------------------------------
 

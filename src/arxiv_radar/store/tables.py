@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -208,7 +209,7 @@ rankings = Table(
     Column("entries", json_type(), nullable=False),
     Column("computed_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("profile", "announced_on", "config_hash"),
-    CheckConstraint("mode IN ('keywords', 'legacy')", name="mode"),
+    CheckConstraint("mode IN ('keywords', 'legacy', 'semantic', 'hybrid')", name="mode"),
     CheckConstraint("considered >= kept AND kept >= shown AND shown >= 0", name="counts"),
 )
 
@@ -237,4 +238,18 @@ summaries = Table(
     UniqueConstraint("arxiv_id", "version", "provider", "prompt_hash", "input_mode", "language"),
     CheckConstraint("status IN ('ok', 'incomplete', 'failed')", name="status"),
     Index(None, "arxiv_id"),
+)
+
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("arxiv_id", Text(), ForeignKey("papers.arxiv_id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("model_id", Text(), nullable=False),
+    Column("dim", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("arxiv_id", "version", "model_id"),
+    CheckConstraint("version >= 1", name="version_positive"),
+    CheckConstraint("dim >= 1", name="dim_positive"),
 )

@@ -1,0 +1,95 @@
+"""A profile's anchors as vectors: its interests, seed papers and library, embedded.
+
+:func:`semantic_profile` turns ``interests`` (each sentence is an anchor), ``seed_papers``
+(each stored paper, through the store's vectors: a paper is embedded once) and ``library``
+(each entry: the stored paper when it names an arXiv id the store holds, else its title and
+abstract) into a :class:`~arxiv_radar.rank.semantic.SemanticProfile`. Seed papers must be in
+the store (``arxiv-radar`` fetches them through the export API before ranking).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from arxiv_radar.config import ProfileConfig
+from arxiv_radar.errors import ConfigError
+from arxiv_radar.rank.semantic import Anchor, SemanticProfile
+
+if TYPE_CHECKING:
+    from arxiv_radar.embed.model import Embedder
+    from arxiv_radar.store import Store
+
+__all__ = ["has_anchors", "semantic_profile"]
+
+
+def has_anchors(profile: ProfileConfig) -> bool:
+    """True when the profile says what it is about beyond keywords."""
+    return bool(profile.interests or profile.seed_papers or profile.library)
+
+
+def semantic_profile(
+    profile: ProfileConfig,
+    embedder: Embedder,
+    store: Store,
+    *,
+    base: Path | None = None,
+) -> SemanticProfile:
+    """The profile's anchors embedded with ``embedder``; ``base`` is the folder a relative
+    ``library`` path is read from (the configuration file's)."""
+    from arxiv_radar.embed.papers import embed_papers
+    from arxiv_radar.library import load_library
+
+    anchors: list[Anchor] = []
+    texts: list[str] = []
+    paper_anchors: list[tuple[Anchor, str]] = []  # anchors that are stored papers
+
+    for interest in profile.interests:
+        anchors.append(Anchor("interest", interest))
+        texts.append(interest)
+
+    seeds = list(dict.fromkeys(profile.seed_papers))
+    stored = store.get_papers(seeds) if seeds else {}
+    missing = [arxiv_id for arxiv_id in seeds if arxiv_id not in stored]
+    if missing:
+        raise ConfigError(
+            f"seed papers not in the store: {', '.join(missing[:5])}"
+            f"{' ...' if len(missing) > 5 else ''}: fetch them with "
+            f"`arxiv-radar backfill --ids {','.join(missing[:5])}` or check the ids"
+        )
+    for arxiv_id in seeds:
+        paper = stored[arxiv_id].paper
+        paper_anchors.append((Anchor("seed", f"{paper.title} (arXiv:{arxiv_id})"), arxiv_id))
+
+    if profile.library:
+        path = Path(profile.library).expanduser()
+        if base is not None and not path.is_absolute():
+            path = base / path
+        entries = load_library(path)
+        known = store.get_papers([e.arxiv_id for e in entries if e.arxiv_id])
+        for entry in entries:
+            if entry.arxiv_id and entry.arxiv_id in known:
+                paper_anchors.append((Anchor("library", entry.label), entry.arxiv_id))
+            else:
+                anchors.append(Anchor("library", entry.label))
+                texts.append(entry.text)
+
+    if not anchors and not paper_anchors:
+        raise ConfigError(
+            "semantic ranking needs interests, seed_papers or a library in the profile"
+        )
+    rows = []
+    if texts:
+        rows.append(np.asarray(embedder.embed(texts), dtype=np.float32))
+    if paper_anchors:
+        papers = store.get_papers([arxiv_id for _, arxiv_id in paper_anchors])
+        vectors = embed_papers(store, embedder, [papers[i].paper for _, i in paper_anchors])
+        anchors.extend(anchor for anchor, _ in paper_anchors)
+        rows.append(np.vstack([vectors[arxiv_id] for _, arxiv_id in paper_anchors]))
+    return SemanticProfile(
+        model_id=embedder.model_id,
+        anchors=tuple(anchors),
+        positives=np.vstack(rows).astype(np.float32),
+    )
