@@ -9,7 +9,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "cli.md"
-COMMANDS = ["init", "fetch", "backfill", "papers", "rank", "eval", "summarize", "doctor", "serve"]
+COMMANDS = [
+    "init",
+    "fetch",
+    "backfill",
+    "papers",
+    "rank",
+    "eval",
+    "feedback",
+    "summarize",
+    "doctor",
+    "serve",
+]
 
 HEADER = """# Command-line reference
 

@@ -33,6 +33,8 @@ COMMANDS = (
     "backfill",
     "papers",
     "rank",
+    "eval",
+    "feedback",
     "summarize",
     "doctor",
     "init",

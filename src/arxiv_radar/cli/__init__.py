@@ -21,6 +21,7 @@ from rich.markup import escape
 from arxiv_radar import __version__
 from arxiv_radar.cli import (
     eval_command,
+    feedback_command,
     ingest_commands,
     init_command,
     rank_command,
@@ -69,6 +70,7 @@ for _command in (
     ingest_commands.papers,
     rank_command.rank,
     eval_command.eval,
+    feedback_command.feedback,
     summarize_command.summarize,
     ingest_commands.doctor,
     init_command.init,

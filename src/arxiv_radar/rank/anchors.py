@@ -1,14 +1,16 @@
 """A profile's anchors as vectors: its interests, seed papers and library, embedded.
 
 :func:`semantic_profile` turns ``interests`` (each sentence is an anchor), ``seed_papers``
-(each stored paper, through the store's vectors: a paper is embedded once) and ``library``
+(each stored paper, through the store's vectors: a paper is embedded once), ``library``
 (each entry: the stored paper when it names an arXiv id the store holds, else its title and
-abstract) into a :class:`~arxiv_radar.rank.semantic.SemanticProfile`. Seed papers must be in
+abstract) and the papers the reader marked up (``arxiv-radar feedback``; those marked down
+become negatives) into a :class:`~arxiv_radar.rank.semantic.SemanticProfile`. Seed papers must be in
 the store (``arxiv-radar`` fetches them through the export API before ranking).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,9 +38,12 @@ def semantic_profile(
     store: Store,
     *,
     base: Path | None = None,
+    feedback: Mapping[str, int] | None = None,
 ) -> SemanticProfile:
     """The profile's anchors embedded with ``embedder``; ``base`` is the folder a relative
-    ``library`` path is read from (the configuration file's)."""
+    ``library`` path is read from (the configuration file's). ``feedback`` (arXiv id -> 1 or
+    -1, as ``Store.feedback`` gives it): papers marked up are anchors too, papers marked down
+    the profile's negatives."""
     from arxiv_radar.embed.papers import embed_papers
     from arxiv_radar.library import load_library
 
@@ -76,9 +81,17 @@ def semantic_profile(
                 anchors.append(Anchor("library", entry.label))
                 texts.append(entry.text)
 
+    judged = store.get_papers(list(feedback or {}))
+    ups = [i for i, value in (feedback or {}).items() if value > 0 and i in judged]
+    downs = [i for i, value in (feedback or {}).items() if value < 0 and i in judged]
+    for arxiv_id in ups:
+        label = f"{judged[arxiv_id].paper.title} (arXiv:{arxiv_id}), marked up"
+        paper_anchors.append((Anchor("feedback", label), arxiv_id))
+
     if not anchors and not paper_anchors:
         raise ConfigError(
-            "semantic ranking needs interests, seed_papers or a library in the profile"
+            "semantic ranking needs interests, seed_papers or a library in the profile, or a "
+            "paper marked up with `arxiv-radar feedback ID up`"
         )
     rows = []
     if texts:
@@ -88,8 +101,13 @@ def semantic_profile(
         vectors = embed_papers(store, embedder, [papers[i].paper for _, i in paper_anchors])
         anchors.extend(anchor for anchor, _ in paper_anchors)
         rows.append(np.vstack([vectors[arxiv_id] for _, arxiv_id in paper_anchors]))
+    negatives = np.zeros((0, embedder.dim), dtype=np.float32)
+    if downs:
+        vectors = embed_papers(store, embedder, [judged[i].paper for i in downs])
+        negatives = np.vstack([vectors[i] for i in downs]).astype(np.float32)
     return SemanticProfile(
         model_id=embedder.model_id,
         anchors=tuple(anchors),
         positives=np.vstack(rows).astype(np.float32),
+        negatives=negatives,
     )

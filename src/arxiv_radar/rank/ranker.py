@@ -98,13 +98,20 @@ def rank_day(
     anchors (``base``: the folder a relative ``library`` path is read from)."""
     day = resolve_day(store, day)
     candidates = candidates_for_day(store, day)
+    feedback = store.feedback(profile_name)
+    if (
+        mode is None
+        and "mode" not in profile.model_fields_set
+        and any(value > 0 for value in feedback.values())
+    ):
+        mode = "hybrid"  # a paper marked up says what the profile is about, as interests do
     chosen = mode or profile.mode
     if not candidates:
         return DayRanking(day, profile_name, chosen, 0, [], {})
     semantic = None
     extra = ""
     if chosen in SEMANTIC_MODES:
-        semantic = _semantic_inputs(store, profile, candidates, embedder, base)
+        semantic = _semantic_inputs(store, profile, candidates, embedder, base, feedback)
         extra = semantic.fingerprint
     key = config_hash(profile, mode, extra=extra)
     fingerprint = papers_hash((c.paper, c.announce_type) for c in candidates)
@@ -132,6 +139,7 @@ class SemanticInputs:
         for anchor in self.profile.anchors:
             digest.update(f"\n{anchor.kind}\t{anchor.label}".encode())
         digest.update(self.profile.positives.tobytes())
+        digest.update(b"\nnegatives\n" + self.profile.negatives.tobytes())
         return digest.hexdigest()[:16]
 
 
@@ -141,13 +149,14 @@ def _semantic_inputs(
     candidates: list[Candidate],
     embedder: Embedder | None,
     base: Path | None,
+    feedback: Mapping[str, int] | None = None,
 ) -> SemanticInputs:
     from arxiv_radar.embed.model import load_embedder
     from arxiv_radar.embed.papers import embed_papers
     from arxiv_radar.rank.anchors import semantic_profile
 
     embedder = embedder or load_embedder()
-    anchors = semantic_profile(profile, embedder, store, base=base)
+    anchors = semantic_profile(profile, embedder, store, base=base, feedback=feedback)
     vectors = embed_papers(store, embedder, [c.paper for c in candidates])
     return SemanticInputs(anchors, vectors)
 

@@ -80,7 +80,7 @@ class SemanticProfile:
         scores = vectors @ self.positives.T
         nearest = scores.argmax(axis=1)
         best = scores[np.arange(len(vectors)), nearest]
-        if self.negatives.size:
+        if self.negatives.size and len(vectors):
             closest = (vectors @ self.negatives.T).max(axis=1)
             best = best - self.negative_penalty * np.maximum(closest, 0.0)
         return best.astype(np.float32), nearest

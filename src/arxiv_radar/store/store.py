@@ -27,6 +27,7 @@ from ..models import (
     SummaryKey,
 )
 from . import embeddings as embedding_rows
+from . import feedback as feedback_rows
 from . import listings as listing_rows
 from . import migrate
 from . import papers as paper_rows
@@ -301,6 +302,19 @@ class Store:
         """Remember the validators of ``url``; with neither, forget the URL."""
         with self._transaction("writing the HTTP cache", write=True) as conn:
             listing_rows.put_validators(conn, url, etag, last_modified, _now())
+
+    # -- feedback -------------------------------------------------------------------------------
+
+    def record_feedback(self, profile: str, arxiv_id: str, judgement: int | None) -> None:
+        """Record a reader's judgement of a paper for ``profile``: 1 (up), -1 (down), or None
+        to forget it; the latest judgement of a paper is kept."""
+        with self._transaction("recording feedback", write=True) as conn:
+            feedback_rows.save(conn, profile, arxiv_id, judgement, _now())
+
+    def feedback(self, profile: str) -> dict[str, int]:
+        """``profile``'s judgements: arXiv id -> 1 (up) or -1 (down), oldest first."""
+        with self._transaction("reading feedback") as conn:
+            return feedback_rows.load(conn, profile)
 
     # -- rankings -----------------------------------------------------------------------------
 

@@ -253,3 +253,14 @@ embeddings = Table(
     CheckConstraint("version >= 1", name="version_positive"),
     CheckConstraint("dim >= 1", name="dim_positive"),
 )
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("profile", Text(), nullable=False),
+    Column("arxiv_id", Text(), ForeignKey("papers.arxiv_id"), nullable=False),
+    Column("judgement", Integer, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("profile", "arxiv_id"),
+    CheckConstraint("judgement IN (1, -1)", name="judgement"),
+)
