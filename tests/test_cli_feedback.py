@@ -94,3 +94,27 @@ def test_bad_feedback_exits_2(folder: Path, args: tuple[str, ...], message: str)
     result = invoke_cli("feedback", *args, cwd=folder)
     assert result.returncode == 2
     assert message in " ".join(result.stderr.split())
+
+
+def test_enough_feedback_trains_a_model_that_joins_the_hybrid_score(folder: Path) -> None:
+    liked = (SILGAN, "2109.07960", "2012.06822")  # driving: maneuvers, pedestrians, ADAS
+    disliked = (MOLCLAW, MEDICAL, "2604.21935")  # the agent papers, and the math one
+    for arxiv_id in liked[:2]:
+        feedback(folder, arxiv_id, "up")
+    for arxiv_id in disliked:
+        feedback(folder, arxiv_id, "down")
+    assert {explanation(item)["feedback"] for item in ranked(folder)} == {None}  # 2 up: no model
+    assert "(3 up, 3 down)" in feedback(folder, liked[2], "up")
+    trained = {item["arxiv_id"]: explanation(item) for item in ranked(folder)}
+    points = {arxiv_id: why["feedback"] for arxiv_id, why in trained.items()}
+    assert all(isinstance(value, float) and -2 <= value <= 2 for value in points.values())
+    # what was marked up gains, what was marked down loses; the others are judged by likeness
+    assert points[SILGAN] > 0 > points[MOLCLAW] and points[MEDICAL] < 0
+    unjudged = [i for i in trained if i not in liked + disliked]
+    assert len({points[i] for i in unjudged}) == len(unjudged)  # each paper its own
+    best = unjudged[0]
+    why = trained[best]
+    total = sum(why[part] for part in ("keywords", "title_bonus", "semantic", "feedback"))  # type: ignore[misc]
+    assert why["total"] == pytest.approx(total, abs=1e-6)
+    result = invoke_cli("rank", "--explain", best, cwd=folder)
+    assert f"feedback model {points[best]:g}" in " ".join(result.stdout.split())

@@ -195,6 +195,7 @@ interests = ["Efficient inference for large language models."]
 seed_papers = ["2211.17192"]
 library = "~/Zotero/library.bib"
 semantic_weight = 3.0
+feedback_weight = 1.0
 
 [profiles.theory-2]
 keywords = ["scaling law"]
@@ -293,6 +294,7 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
                 "seed_papers": ["2211.17192"],
                 "library": "~/Zotero/library.bib",
                 "semantic_weight": 3.0,
+                "feedback_weight": 1.0,
             },
             "theory-2": {
                 "keywords": ["scaling law"],
@@ -309,6 +311,7 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
                 "seed_papers": [],
                 "library": None,
                 "semantic_weight": 5.0,
+                "feedback_weight": 2.0,
             },
         },
         "summaries": {

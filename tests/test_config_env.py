@@ -286,6 +286,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "profiles.default.seed_papers": ('["2401.00001"]', ["2401.00001"]),
     "profiles.default.library": ("library.bib", "library.bib"),
     "profiles.default.semantic_weight": ("2", 2.0),
+    "profiles.default.feedback_weight": ("0.5", 0.5),
     "summaries.enabled": ("false", False),
     "summaries.provider": ("extractive", "extractive"),
     "summaries.api_key_env": ("MY_KEY", "MY_KEY"),

@@ -176,12 +176,13 @@ class Match(BaseModel):
 class Explanation(BaseModel):
     """Why a paper got its score, component by component, and why it was dropped if it was.
 
-    ``total`` is ``keywords + title_bonus + authors + categories + semantic``: the matches'
-    points, plus in ``hybrid`` mode the points of the paper's similarity to the profile
-    (``semantic``); in ``semantic`` mode it is the similarity itself. ``similarity`` is the
-    cosine similarity to the profile's nearest anchor, ``nearest`` that anchor (an interest,
-    seed paper or library entry, ``nearest_kind`` says which). ``dropped`` is ``None`` for a
-    paper that stays in the ranking; ``reason`` says why in words.
+    ``total`` is ``keywords + title_bonus + authors + categories + semantic + feedback``: the
+    matches' points, plus in ``hybrid`` mode the points of the paper's similarity to the profile
+    (``semantic``) and of the model of the reader's feedback (``feedback``); in ``semantic``
+    mode it is the similarity itself. ``similarity`` is the cosine similarity to the profile's
+    nearest anchor, ``nearest`` that anchor (an interest, seed paper or library entry,
+    ``nearest_kind`` says which). ``dropped`` is ``None`` for a paper that stays in the ranking;
+    ``reason`` says why in words.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -193,6 +194,7 @@ class Explanation(BaseModel):
     authors: float = 0.0
     categories: float = 0.0
     semantic: float | None = None
+    feedback: float | None = None
     similarity: float | None = None
     nearest: str | None = None
     nearest_kind: Literal["interest", "seed", "library", "feedback"] | None = None
@@ -211,6 +213,8 @@ class Explanation(BaseModel):
             near = f' to {self.nearest_kind} "{self.nearest}"' if self.nearest else ""
             shown = self.semantic if self.mode == "hybrid" else self.similarity
             parts.append(f"similarity {self.similarity:g}{near} {shown:g}")
+        if self.feedback is not None:
+            parts.append(f"feedback model {self.feedback:g}")
         text = f"{' + '.join(parts) or '0'} = {self.total:g}"
         return f"dropped: {self.reason} [{text}]" if self.reason else text
 

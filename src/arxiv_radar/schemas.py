@@ -147,6 +147,9 @@ class ExplanationOut(BaseModel):
     semantic: float | None = Field(
         description="hybrid: the points of the similarity (semantic_weight x similarity)."
     )
+    feedback: float | None = Field(
+        description="hybrid: the points of the model of the reader's up and down feedback."
+    )
     similarity: float | None = Field(
         description="semantic and hybrid: cosine similarity to the profile's nearest anchor."
     )
@@ -171,6 +174,7 @@ class ExplanationOut(BaseModel):
             authors=explanation.authors,
             categories=explanation.categories,
             semantic=explanation.semantic,
+            feedback=explanation.feedback,
             similarity=explanation.similarity,
             nearest=clean_text(explanation.nearest),
             nearest_kind=explanation.nearest_kind,

@@ -106,6 +106,8 @@ def _print_explanation(arxiv_id: str, title: str, explanation: Explanation) -> N
             parts.append(f"similarity {explanation.similarity:g}{near} -> {explanation.semantic:g}")
         else:
             parts = [f"similarity {explanation.similarity:g}{near}"]
+    if explanation.feedback is not None:
+        parts.append(f"feedback model {explanation.feedback:g}")
     out.print(f"{' + '.join(parts)} = [bold]{explanation.total:g}[/] ({explanation.mode} mode)")
     if explanation.reason:
         out.print(f"[yellow]dropped:[/] {escape(explanation.reason)}")

@@ -148,6 +148,8 @@ class ProfileConfig(BaseModel):
     library: NonEmpty | None = None
     # hybrid: score = keyword score + semantic_weight x similarity (docs/relevance.md)
     semantic_weight: float = Field(default=DEFAULT_SEMANTIC_WEIGHT, ge=0)
+    # hybrid, once the reader marked enough papers: + feedback_weight x (2p - 1)
+    feedback_weight: float = Field(default=2.0, ge=0)
 
     @model_validator(mode="after")
     def _hybrid_by_default(self) -> Self:

@@ -17,14 +17,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from arxiv_radar.config import ProfileConfig
-from arxiv_radar.errors import ConfigError
-from arxiv_radar.rank.semantic import Anchor, SemanticProfile
+from arxiv_radar.errors import ConfigError, require_extra
+from arxiv_radar.rank.semantic import Anchor, Preference, SemanticProfile
 
 if TYPE_CHECKING:
     from arxiv_radar.embed.model import Embedder
+    from arxiv_radar.rank.semantic import Vectors
     from arxiv_radar.store import Store
 
-__all__ = ["has_anchors", "semantic_profile"]
+__all__ = ["MIN_JUDGED", "has_anchors", "learn_preference", "semantic_profile"]
+
+MIN_JUDGED = 3
+"""Papers marked up, and papers marked down, before a model of the feedback is learned."""
 
 
 def has_anchors(profile: ProfileConfig) -> bool:
@@ -105,9 +109,35 @@ def semantic_profile(
     if downs:
         vectors = embed_papers(store, embedder, [judged[i].paper for i in downs])
         negatives = np.vstack([vectors[i] for i in downs]).astype(np.float32)
+    preference = None
+    if len(ups) >= MIN_JUDGED and len(downs) >= MIN_JUDGED:
+        vectors = embed_papers(store, embedder, [judged[i].paper for i in ups])
+        liked = np.vstack([vectors[i] for i in ups]).astype(np.float32)
+        preference = learn_preference(liked, negatives)
     return SemanticProfile(
         model_id=embedder.model_id,
         anchors=tuple(anchors),
         positives=np.vstack(rows).astype(np.float32),
         negatives=negatives,
+        preference=preference,
+    )
+
+
+def learn_preference(liked: Vectors, disliked: Vectors) -> Preference:
+    """A logistic regression (scikit-learn) of up (``liked``) against down (``disliked``)
+    on the papers' vectors, classes weighted equally: the direction in which the reader's
+    taste lies, as arxiv-sanity learns one from a reader's tags."""
+    require_extra(
+        "semantic", "learning from feedback", {"sklearn": "scikit-learn", "numpy": "numpy"}
+    )
+    from sklearn.linear_model import LogisticRegression
+
+    features = np.vstack([liked, disliked])
+    labels = np.array([1] * len(liked) + [0] * len(disliked))
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+    model.fit(features, labels)
+    return Preference(
+        coef=np.asarray(model.coef_[0], dtype=np.float32),
+        intercept=float(model.intercept_[0]),
+        trained_on=len(labels),
     )

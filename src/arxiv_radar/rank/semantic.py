@@ -14,11 +14,14 @@ and the anchor that gave the maximum is named in the explanation (``nearest``): 
 there because it reads like that interest, seed paper or library entry.
 
 ``semantic`` ranks by similarity alone (``total`` is the similarity). ``hybrid`` adds
-``semantic_weight`` x similarity to the ``keywords`` score (``Explanation.semantic`` holds
-those points), and keeps a paper that no keyword matched when it is close enough in
-meaning. Both apply the profile's filters as ``keywords`` does: announce types, ``exclude``,
-``required`` and ``min_score`` (against the total). A paper without a vector (not embedded)
-is ranked by its keywords alone in ``hybrid`` and dropped in ``semantic``.
+``semantic_weight`` x similarity to the ``keywords`` score (``Explanation.semantic`` holds those
+points), and, once the reader has marked enough papers up and down, the points of a linear model
+of that feedback, ``feedback_weight`` x (2p - 1), where p is the model's probability that the
+reader would mark the paper up (``Explanation.feedback``). It keeps a paper that no keyword
+matched when it is close enough in meaning. Both apply the profile's filters as ``keywords``
+does: announce types, ``exclude``, ``required`` and ``min_score`` (against the total). A paper
+without a vector (not embedded) is ranked by its keywords alone in ``hybrid`` and dropped in
+``semantic``.
 
 The engine is pure: vectors are given, nothing is read or embedded here. Similarities of
 all candidates are computed in one matrix product.
@@ -42,7 +45,7 @@ if TYPE_CHECKING:
 
     Vectors = NDArray[np.float32]
 
-__all__ = ["Anchor", "AnchorKind", "SemanticProfile", "SemanticScorer"]
+__all__ = ["Anchor", "AnchorKind", "Preference", "SemanticProfile", "SemanticScorer"]
 
 AnchorKind = Literal["interest", "seed", "library", "feedback"]
 SemanticMode = Literal["semantic", "hybrid"]
@@ -59,14 +62,31 @@ class Anchor:
 
 
 @dataclass(frozen=True)
+class Preference:
+    """A linear model of the reader's feedback: the probability that they would mark a paper
+    up is ``sigmoid(coef . vector + intercept)``."""
+
+    coef: Vectors
+    intercept: float
+    trained_on: int  # papers judged
+
+    def probabilities(self, vectors: Vectors) -> Vectors:
+        logits = vectors @ self.coef + self.intercept
+        probabilities: Vectors = (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        return probabilities
+
+
+@dataclass(frozen=True)
 class SemanticProfile:
-    """A profile's anchors and negatives as unit vectors of one embedding model."""
+    """A profile's anchors and negatives as unit vectors of one embedding model, and the
+    linear model of its feedback once there is enough of it."""
 
     model_id: str
     anchors: tuple[Anchor, ...]
     positives: Vectors  # (len(anchors), dim), one row per anchor
     negatives: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     negative_penalty: float = DEFAULT_NEGATIVE_PENALTY
+    preference: Preference | None = None
 
     def __post_init__(self) -> None:
         if len(self.anchors) != len(self.positives):
@@ -106,7 +126,7 @@ class SemanticScorer(Scorer):
         self.weight = weight
         self._keywords = KeywordScorer(profile)
         self._vectors = vectors
-        self._similar: dict[str, tuple[float, int]] = {}
+        self._similar: dict[str, tuple[float, int, float | None]] = {}
 
     # ------------------------------------------------------------ similarity
 
@@ -121,8 +141,14 @@ class SemanticScorer(Scorer):
             return
         matrix = np.vstack([self._vectors[arxiv_id] for arxiv_id in wanted])
         values, nearest = self.semantic.similarities(matrix)
-        for arxiv_id, value, index in zip(wanted, values.tolist(), nearest.tolist(), strict=True):
-            self._similar[arxiv_id] = (round(float(value), 4), int(index))
+        preference = self.semantic.preference
+        liked: list[float | None] = (
+            preference.probabilities(matrix).tolist() if preference else [None] * len(wanted)
+        )
+        for arxiv_id, value, index, p in zip(
+            wanted, values.tolist(), nearest.tolist(), liked, strict=True
+        ):
+            self._similar[arxiv_id] = (round(float(value), 4), int(index), p)
 
     def similarity(self, paper: Paper) -> tuple[float, Anchor] | None:
         """The paper's similarity to the profile and its nearest anchor (None: no vector)."""
@@ -131,8 +157,14 @@ class SemanticScorer(Scorer):
         found = self._similar.get(paper.arxiv_id)
         if found is None:
             return None
-        value, index = found
+        value, index, _ = found
         return value, self.semantic.anchors[index]
+
+    def liked(self, paper: Paper) -> float | None:
+        """The feedback model's probability that the reader would mark the paper up (None:
+        no model yet, or no vector)."""
+        found = self._similar.get(paper.arxiv_id)
+        return found[2] if found is not None else None
 
     # ------------------------------------------------------------ the Scorer interface
 
@@ -157,18 +189,29 @@ class SemanticScorer(Scorer):
                 base, None, total=0.0, dropped="no_match", reason="the paper has no embedding"
             )
         value, _ = found
+        feedback_points: float | None = None
         if self.semantic_mode == "semantic":
             total = points(value)
             semantic_points = total
         else:
             semantic_points = points(self.weight * value)
             total = points(base.total + semantic_points)
+            liked = self.liked(paper)
+            if liked is not None:
+                feedback_points = points(self.profile.feedback_weight * (2 * liked - 1))
+                total = points(total + feedback_points)
         dropped = "below_min_score" if total < self.profile.min_score else None
         reason = (
             f"score {total:g} is below min_score {self.profile.min_score:g}" if dropped else None
         )
         return self._with(
-            base, found, total=total, dropped=dropped, reason=reason, semantic=semantic_points
+            base,
+            found,
+            total=total,
+            dropped=dropped,
+            reason=reason,
+            semantic=semantic_points,
+            feedback=feedback_points,
         )
 
     def _with(
@@ -180,6 +223,7 @@ class SemanticScorer(Scorer):
         dropped: str | None,
         reason: str | None = None,
         semantic: float | None = None,
+        feedback: float | None = None,
     ) -> Explanation:
         similarity, nearest = found if found is not None else (None, None)
         keep_keywords = self.semantic_mode == "hybrid"
@@ -194,6 +238,7 @@ class SemanticScorer(Scorer):
                 "authors": base.authors if keep_keywords else 0.0,
                 "categories": base.categories if keep_keywords else 0.0,
                 "semantic": semantic,
+                "feedback": feedback,
                 "similarity": similarity,
                 "nearest": nearest.label if nearest else None,
                 "nearest_kind": nearest.kind if nearest else None,
