@@ -146,3 +146,19 @@ def test_anchor_counts_must_match_vectors() -> None:
     with pytest.raises(ValueError, match="at least one anchor"):
         SemanticProfile("m", (), np.zeros((0, 3), dtype=np.float32))
     assert math.isclose(float(np.linalg.norm(unit(3, 4))), 1.0, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"min_score": 2}, {"exclude": ["weather"]}, {"required": ["agent"]}, {"authors": ["A"]}],
+    ids=["plain", "min_score", "exclude", "required", "author"],
+)
+def test_the_fast_score_is_the_explanations_total(mode: str, settings: dict[str, object]) -> None:
+    """rank() picks papers with score() and shows explain(): they must agree on every paper."""
+    fast, full = scorer(mode, **settings), scorer(mode, **settings)
+    lonely = paper("2401.09999", "An agent alone")
+    for each in [*PAPERS.values(), lonely]:
+        for kind in (AnnounceType.NEW, AnnounceType.REPLACE):
+            why = full.explain(each, kind)
+            assert fast.score(each, kind) == (None if why.dropped else why.total), (each, kind)

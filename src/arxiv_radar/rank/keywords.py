@@ -246,7 +246,26 @@ class KeywordScorer(Scorer):
 
     # ------------------------------------------------------------ the Scorer interface
 
+    @property
+    def reads_text(self) -> bool:
+        """Whether exclude or required keywords can drop a paper (by its title and abstract)."""
+        return bool(self._excluding or self._requiring)
+
+    @property
+    def kept_types(self) -> frozenset[AnnounceType]:
+        """The announce types the profile ranks."""
+        return self._kept_types
+
     def score(self, paper: Paper, announce_type: AnnounceType) -> float | None:
+        found = self.points(paper, announce_type)
+        if found is None or not found[1]:
+            return None
+        return None if found[0] < self.profile.min_score else found[0]
+
+    def points(self, paper: Paper, announce_type: AnnounceType) -> tuple[float, bool] | None:
+        """The paper's score, and whether a keyword or a followed author matched it; None
+        when the announce type, ``exclude`` or ``required`` drop it. ``min_score`` is not
+        applied. The fast path of :meth:`score` (and of the hybrid mode)."""
         # The decisions and sums of :meth:`_evaluate`, in the same order, without the
         # parts only an explanation needs; a paper is dropped as soon as it must be.
         if announce_type not in self._kept_types:
@@ -275,13 +294,12 @@ class KeywordScorer(Scorer):
             authors = self._author_index.find(paper.authors)
             author_points = sum(self.authors[i].weight for i in sorted(authors))
         if not matched and not authors:
-            return None
+            return 0.0, False
         if self._category_weights:
             category_points = sum(
                 self._category_weights[wanted] for wanted, _ in self._categories(paper)
             )
-        total = points(keyword_points + bonus + author_points + category_points)
-        return None if total < self.profile.min_score else total
+        return points(keyword_points + bonus + author_points + category_points), True
 
     def explain(self, paper: Paper, announce_type: AnnounceType = AnnounceType.NEW) -> Explanation:
         announce_type = AnnounceType(announce_type)

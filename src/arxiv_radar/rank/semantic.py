@@ -139,16 +139,25 @@ class SemanticScorer(Scorer):
         ]
         if not wanted:
             return
-        matrix = np.vstack([self._vectors[arxiv_id] for arxiv_id in wanted])
+        vectors = self._vectors
+        matrix = np.array([vectors[arxiv_id] for arxiv_id in wanted], dtype=np.float32)
         values, nearest = self.semantic.similarities(matrix)
         preference = self.semantic.preference
         liked: list[float | None] = (
             preference.probabilities(matrix).tolist() if preference else [None] * len(wanted)
         )
-        for arxiv_id, value, index, p in zip(
-            wanted, values.tolist(), nearest.tolist(), liked, strict=True
-        ):
-            self._similar[arxiv_id] = (round(float(value), 4), int(index), p)
+        self._similar.update(
+            zip(
+                wanted,
+                zip(
+                    values.astype(np.float64).round(4).tolist(),
+                    nearest.tolist(),
+                    liked,
+                    strict=True,
+                ),
+                strict=True,
+            )
+        )
 
     def similarity(self, paper: Paper) -> tuple[float, Anchor] | None:
         """The paper's similarity to the profile and its nearest anchor (None: no vector)."""
@@ -174,8 +183,28 @@ class SemanticScorer(Scorer):
         return super().rank(listed)
 
     def score(self, paper: Paper, announce_type: AnnounceType) -> float | None:
-        explanation = self.explain(paper, announce_type)
-        return None if explanation.dropped else explanation.total
+        # The sums and decisions of :meth:`explain`, without building the explanation; in
+        # semantic mode the text is read only when exclude or required keywords ask for it.
+        if self.semantic_mode == "semantic" and not self._keywords.reads_text:
+            kept = announce_type in self._keywords.kept_types
+            keyword: tuple[float, bool] | None = (0.0, False) if kept else None
+        else:
+            keyword = self._keywords.points(paper, announce_type)
+        if keyword is None:
+            return None
+        found = self.similarity(paper)
+        if found is None:
+            hybrid = self.semantic_mode == "hybrid" and keyword[1]
+            kept = hybrid and keyword[0] >= self.profile.min_score
+            return keyword[0] if kept else None
+        if self.semantic_mode == "semantic":
+            total = points(found[0])
+        else:
+            total = points(keyword[0] + points(self.weight * found[0]))
+            liked = self.liked(paper)
+            if liked is not None:
+                total = points(total + points(self.profile.feedback_weight * (2 * liked - 1)))
+        return None if total < self.profile.min_score else total
 
     def explain(self, paper: Paper, announce_type: AnnounceType = AnnounceType.NEW) -> Explanation:
         base = self._keywords.explain(paper, announce_type)
