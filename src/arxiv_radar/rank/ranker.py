@@ -152,10 +152,12 @@ def _semantic_inputs(
     feedback: Mapping[str, int] | None = None,
 ) -> SemanticInputs:
     from arxiv_radar.embed.model import load_embedder
+
+    # first: without the semantic extra it names the install line (numpy comes with it)
+    embedder = embedder or load_embedder()
     from arxiv_radar.embed.papers import embed_papers
     from arxiv_radar.rank.anchors import semantic_profile
 
-    embedder = embedder or load_embedder()
     anchors = semantic_profile(profile, embedder, store, base=base, feedback=feedback)
     vectors = embed_papers(store, embedder, [c.paper for c in candidates])
     return SemanticInputs(anchors, vectors)
