@@ -22,7 +22,7 @@ from arxiv_radar.arxiv.ids import InvalidArxivId, parse_arxiv_id
 from arxiv_radar.errors import ConfigError, require_extra
 from arxiv_radar.text.plain import one_line
 
-__all__ = ["LibraryEntry", "arxiv_id_in", "load_library"]
+__all__ = ["LibraryEntry", "arxiv_id_in", "library_path", "load_library"]
 
 _ARXIV_MENTION = re.compile(
     r"(?:arxiv\.org/(?:abs|pdf)/|arxiv[:\s]\s*|10\.48550/arxiv\.)"
@@ -150,6 +150,13 @@ def _from_csl_json(path: Path, text: str) -> list[LibraryEntry]:
             )
         )
     return entries
+
+
+def library_path(library: str, base: Path | None) -> Path:
+    """Where a profile's ``library`` setting points: ``~`` expanded, a relative path read from
+    ``base`` (the configuration file's folder; None: the current folder)."""
+    path = Path(library).expanduser()
+    return base / path if base is not None and not path.is_absolute() else path
 
 
 def load_library(path: Path | str) -> list[LibraryEntry]:

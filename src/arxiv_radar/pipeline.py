@@ -428,7 +428,9 @@ def _fetch(ctx: _Run, profile: ProfileConfig) -> Fetched:
             progress=ctx.progress,
         )
     # seed papers the store lacks, looked up by id (semantic ranking embeds them)
-    seeds = [i for i in dict.fromkeys(profile.seed_papers) if ctx.store.get_paper(i) is None]
+    wanted = list(dict.fromkeys(profile.seed_papers))
+    stored = ctx.store.get_papers(wanted) if profile.mode in ("semantic", "hybrid") else {}
+    seeds = [arxiv_id for arxiv_id in wanted if arxiv_id not in stored]
     if seeds and profile.mode in ("semantic", "hybrid"):
         seeded = ingest.backfill_ids(ctx.config.arxiv, ctx.client, ctx.store, seeds)
         fetched.requests += seeded.requests

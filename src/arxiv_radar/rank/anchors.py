@@ -49,7 +49,7 @@ def semantic_profile(
     -1, as ``Store.feedback`` gives it): papers marked up are anchors too, papers marked down
     the profile's negatives."""
     from arxiv_radar.embed.papers import embed_papers
-    from arxiv_radar.library import load_library
+    from arxiv_radar.library import library_path, load_library
 
     anchors: list[Anchor] = []
     texts: list[str] = []
@@ -73,10 +73,7 @@ def semantic_profile(
         paper_anchors.append((Anchor("seed", f"{paper.title} (arXiv:{arxiv_id})"), arxiv_id))
 
     if profile.library:
-        path = Path(profile.library).expanduser()
-        if base is not None and not path.is_absolute():
-            path = base / path
-        entries = load_library(path)
+        entries = load_library(library_path(profile.library, base))
         known = store.get_papers([e.arxiv_id for e in entries if e.arxiv_id])
         for entry in entries:
             if entry.arxiv_id and entry.arxiv_id in known:

@@ -108,17 +108,17 @@ def rank_day(
     chosen = mode or profile.mode
     if not candidates:
         return DayRanking(day, profile_name, chosen, 0, [], {})
-    semantic = None
-    extra = ""
-    if chosen in SEMANTIC_MODES:
-        semantic = _semantic_inputs(store, profile, candidates, embedder, base, feedback)
-        extra = semantic.fingerprint
+    semantic = chosen in SEMANTIC_MODES
+    extra = anchors_fingerprint(profile, embedder, base, feedback) if semantic else ""
     key = config_hash(profile, mode, extra=extra)
     fingerprint = papers_hash((c.paper, c.announce_type) for c in candidates)
     stored = store.ranking(profile_name, day, key)
     if stored is not None and stored.papers_hash == fingerprint:
         return from_stored(stored, {c.paper.arxiv_id: c.paper for c in candidates})
-    ranking = _compute(candidates, profile_name, profile, day, mode, semantic)
+    inputs = (
+        _semantic_inputs(store, profile, candidates, embedder, base, feedback) if semantic else None
+    )
+    ranking = _compute(candidates, profile_name, profile, day, mode, inputs)
     if save:
         store.save_ranking(to_stored(ranking, candidates, key, fingerprint))
     return ranking
@@ -131,16 +131,32 @@ class SemanticInputs:
     profile: SemanticProfile
     vectors: Mapping[str, Vectors]
 
-    @property
-    def fingerprint(self) -> str:
-        """The model and the anchors, as part of the ranking's configuration hash: a changed
-        library or model ranks the day again."""
-        digest = hashlib.sha256(self.profile.model_id.encode())
-        for anchor in self.profile.anchors:
-            digest.update(f"\n{anchor.kind}\t{anchor.label}".encode())
-        digest.update(self.profile.positives.tobytes())
-        digest.update(b"\nnegatives\n" + self.profile.negatives.tobytes())
-        return digest.hexdigest()[:16]
+
+def anchors_fingerprint(
+    profile: ProfileConfig,
+    embedder: Embedder | None,
+    base: Path | None,
+    feedback: Mapping[str, int],
+) -> str:
+    """What a semantic ranking depends on beyond the profile's settings, read from its
+    sources without loading the model: the model's id, the library file's content and the
+    reader's feedback (interests and seed papers are settings). Part of the ranking's
+    configuration hash, so that a stored ranking is read back without embedding anything."""
+    from arxiv_radar.embed.model import model_spec
+
+    model_id = embedder.model_id if embedder is not None else model_spec().model_id
+    digest = hashlib.sha256(model_id.encode())
+    if profile.library:
+        from arxiv_radar.library import library_path
+
+        try:
+            content = library_path(profile.library, base).read_bytes()
+            digest.update(b"\nlibrary\n" + hashlib.sha256(content).digest())
+        except OSError:
+            digest.update(b"\nlibrary unreadable")  # ranking says why, with the path
+    for arxiv_id, judgement in sorted(feedback.items()):
+        digest.update(f"\n{arxiv_id}\t{judgement}".encode())
+    return digest.hexdigest()[:16]
 
 
 def _semantic_inputs(
