@@ -264,3 +264,31 @@ feedback = Table(
     PrimaryKeyConstraint("profile", "arxiv_id"),
     CheckConstraint("judgement IN (1, -1)", name="judgement"),
 )
+
+reranks = Table(
+    "reranks",
+    metadata,
+    Column("arxiv_id", Text(), ForeignKey("papers.arxiv_id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("model", Text(), nullable=False),
+    Column("prompt_hash", Text(), nullable=False),
+    Column("relevance", Integer),
+    Column("reason", Text()),
+    Column("status", Text(), nullable=False),
+    Column("error", Text()),
+    Column("tokens_in", Integer, nullable=False),
+    Column("tokens_out", Integer, nullable=False),
+    Column("cost", Float, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("arxiv_id", "version", "model", "prompt_hash"),
+    CheckConstraint("relevance IS NULL OR (relevance >= 0 AND relevance <= 10)", name="relevance"),
+    CheckConstraint("status IN ('ok', 'failed')", name="status"),
+)
+
+feedback_tokens = Table(
+    "feedback_tokens",
+    metadata,
+    Column("profile", Text(), primary_key=True),
+    Column("token_hash", Text(), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
