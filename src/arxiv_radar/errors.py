@@ -14,7 +14,11 @@
     │   ├── ArxivAPIError                     the export API answered with an error feed
     │   └── ArxivParseError                   a response that is not what it should be
     ├── StoreError                   exit 4   the store cannot be opened, migrated or written
-    └── LLMError                     exit 5   the LLM endpoint failed after every retry
+    ├── LLMError                     exit 5   the LLM endpoint failed after every retry
+    └── ZoteroError                  exit 7   a Zotero web library could not be read (refused,
+        │                                     not found, not an API answer)
+        └── ZoteroUnreachableError            no answer, or failures after every retry: the
+                                              copy kept on disk is used when there is one
 
 Every error carries the context a user needs to act (the file and key, the URL,
 the status, how many attempts were made). The CLI prints ``str(error)`` and
@@ -177,3 +181,23 @@ class LLMError(ArxivRadarError):
         self.tokens_in = tokens_in
         self.tokens_out = tokens_out
         super().__init__(message)
+
+
+class ZoteroError(ArxivRadarError):
+    """A Zotero web library could not be read: refused (403), not found (404), or an answer
+    that is not the Zotero API's. ``url`` is the library's URL (never the key), ``status``
+    the last HTTP status (None when there was none); ``detail`` the message without the URL.
+    Exit code 7 (6 is ``doctor``'s failed check)."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None) -> None:
+        self.detail = message
+        self.url = url
+        self.status = status
+        super().__init__(f"{message} [{url}]" if url else message)
+
+
+class ZoteroUnreachableError(ZoteroError):
+    """Zotero could not be reached (the network, a timeout) or kept failing (429, 5xx) after
+    every retry: the copy of the library kept on disk is used when there is one."""

@@ -1,4 +1,4 @@
-"""The retry policy shared by the arXiv and LLM clients.
+"""The retry policy shared by the arXiv, LLM and Zotero clients.
 
 A :class:`RetryPolicy` says how a client retries a transient failure, as ``httpx.Timeout``
 and ``httpx.Limits`` say how it times out and connects: how many further attempts, how the
