@@ -5,7 +5,9 @@
 error's message and never holds up the others. Tokens and cost are added up per job and
 per run; a :class:`Budget` (tokens and/or cost) stops new calls once it is reached: calls
 already in flight finish (so a run may go over by what they cost), and the jobs never
-started are reported as skipped, with the reason. Jobs start in the order given.
+started are reported as skipped, with the reason. Jobs start in the order given. What the
+run spent before these jobs (``spent``: the LLM rerank of the same run) counts against the
+budget too.
 """
 
 from __future__ import annotations
@@ -24,7 +26,16 @@ from arxiv_radar.errors import ArxivRadarError, ConfigError
 if TYPE_CHECKING:
     from arxiv_radar.summarize.llm import Completion
 
-__all__ = ["Budget", "Job", "JobOutcome", "OutcomeStatus", "Price", "RunResult", "run_summaries"]
+__all__ = [
+    "Budget",
+    "Job",
+    "JobOutcome",
+    "OutcomeStatus",
+    "Price",
+    "RunResult",
+    "Spent",
+    "run_summaries",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +86,17 @@ class Budget:
             unit = f" {currency}" if currency else ""
             return f"cost {cost:.4f}{unit} of {self.max_cost:g}{unit} spent"
         return None
+
+
+@dataclass(frozen=True)
+class Spent:
+    """Tokens (input + output) and cost already spent in a run, counted against its budget."""
+
+    tokens: int = 0
+    cost: float = 0.0
+
+    def __add__(self, other: Spent) -> Spent:
+        return Spent(self.tokens + other.tokens, self.cost + other.cost)
 
 
 class OutcomeStatus(StrEnum):
@@ -166,12 +188,16 @@ async def run_summaries(
     budget: Budget | None = None,
     price: Price | None = None,
     on_progress: ProgressCallback | None = None,
+    spent: Spent | None = None,
+    label: str = "summary",
 ) -> RunResult:
     """Make ``call(job)`` for every job, at most ``concurrency`` at a time, within ``budget``.
 
-    Cost is computed from ``price`` (0 without one). ``on_progress`` is called with each
-    outcome as it is known (failed and skipped jobs included). Raises
-    :class:`ConfigError` when the budget has a cost limit and there is no price.
+        Cost is computed from ``price`` (0 without one). ``on_progress`` is called with each
+        outcome as it is known (failed and skipped jobs included). ``spent``: what the run spent
+        before, counted against ``budget`` (not in the result's totals). ``label`` names the calls
+    in log messages. Raises
+        :class:`ConfigError` when the budget has a cost limit and there is no price.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be >= 1")
@@ -184,8 +210,8 @@ async def run_summaries(
         )
     currency = price.currency if price else ""
     outcomes: list[JobOutcome | None] = [None] * len(jobs)
-    tokens_spent = 0
-    cost_spent = 0.0
+    tokens_spent = spent.tokens if spent else 0
+    cost_spent = spent.cost if spent else 0.0
     stop_reason: str | None = None
     pending = iter(enumerate(jobs))
     started = time.monotonic()
@@ -201,12 +227,12 @@ async def run_summaries(
             if stop_reason is None:
                 stop_reason = budget.exhausted(tokens_spent, cost_spent, currency)
                 if stop_reason is not None:
-                    logger.warning("summary budget reached (%s): no new calls", stop_reason)
+                    logger.warning("%s budget reached (%s): no new calls", label, stop_reason)
             if stop_reason is not None:
                 message = f"skipped: budget reached ({stop_reason})"
                 record(index, JobOutcome(job, OutcomeStatus.SKIPPED, error=message))
                 continue
-            outcome = await _run_one(job, call, price)
+            outcome = await _run_one(job, call, price, label)
             tokens_spent += outcome.tokens_in + outcome.tokens_out
             cost_spent += outcome.cost
             record(index, outcome)
@@ -223,7 +249,7 @@ async def run_summaries(
 
 
 async def _run_one(
-    job: Job, call: Callable[[Job], Awaitable[Completion]], price: Price | None
+    job: Job, call: Callable[[Job], Awaitable[Completion]], price: Price | None, label: str
 ) -> JobOutcome:
     began = time.monotonic()
     try:
@@ -235,7 +261,7 @@ async def _run_one(
         text = (
             str(error) if isinstance(error, ArxivRadarError) else f"{type(error).__name__}: {error}"
         )
-        logger.warning("summary job %s failed: %s", job.id, text)
+        logger.warning("%s job %s failed: %s", label, job.id, text)
         return JobOutcome(
             job,
             OutcomeStatus.FAILED,

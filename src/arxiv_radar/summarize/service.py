@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from arxiv_radar.config import Config
 from arxiv_radar.models import Paper
 from arxiv_radar.summarize.providers import ProviderSpec, resolve_provider
+from arxiv_radar.summarize.runner import Spent
 from arxiv_radar.summarize.stage import PaperOutcome, SummarizeReport, summarize_papers
 
 if TYPE_CHECKING:
@@ -38,10 +39,12 @@ def summarize_configured(
     arxiv: ArxivClient | None = None,
     force: bool = False,
     on_progress: Callable[[PaperOutcome], None] | None = None,
+    spent: Spent | None = None,
 ) -> SummarizeReport:
     """Summarize ``papers`` the way ``config`` says (see :func:`summarize_papers`).
 
     ``arxiv`` is needed when :func:`needs_arxiv` is true; a ``ValueError`` otherwise.
+    ``spent``: what the run spent before (the LLM rerank), counted against the budget.
     """
     section = config.summaries
     spec = resolve_provider(section, env)
@@ -86,4 +89,5 @@ def summarize_configured(
         text_source=text_source,
         pdf_source=pdf_source,
         on_progress=on_progress,
+        spent=spent,
     )

@@ -43,7 +43,7 @@ from arxiv_radar.summarize.extractive import extractive_hash, summarize_extracti
 from arxiv_radar.summarize.parsing import ParsedSummary, parse_summary
 from arxiv_radar.summarize.prompting import PromptTemplate, load_prompt
 from arxiv_radar.summarize.providers import ProviderSpec
-from arxiv_radar.summarize.runner import Budget, Job, JobOutcome, Price, run_summaries
+from arxiv_radar.summarize.runner import Budget, Job, JobOutcome, Price, Spent, run_summaries
 
 if TYPE_CHECKING:  # the model clients import the openai SDK: only when a model is called
     from arxiv_radar.summarize.clients import SummaryClient
@@ -242,6 +242,7 @@ def summarize_papers(
     text_source: TextSource | None = None,
     pdf_source: PdfSource | None = None,
     on_progress: ProgressFn | None = None,
+    spent: Spent | None = None,
 ) -> SummarizeReport:
     """Summarize ``papers`` (in the order given) and store the results; see the module.
 
@@ -251,7 +252,8 @@ def summarize_papers(
     (default: the abstract); ``pdf_source`` the PDF bytes for ``upload``. Both are called in a
     worker thread, one paper after another in the papers' order (they go to arXiv, politely),
     each paper's call starting as soon as its input is read; a paper whose input cannot be
-    read fails with the error and is tried again on the next run.
+    read fails with the error and is tried again on the next run. ``spent``: what the run
+    spent on other calls before (the LLM rerank), counted against ``[summaries.budget]``.
     """
     started = time.monotonic()
     extractive = spec.name == "extractive"
@@ -311,6 +313,7 @@ def summarize_papers(
                 pdf_source=pdf_source,
                 on_outcome=done,
                 secret=spec.api_key,
+                spent=spent,
             )
         )
         report.calls = result.calls
@@ -366,6 +369,7 @@ async def _call_model(
     pdf_source: PdfSource | None,
     on_outcome: ProgressFn,
     secret: str | None = None,
+    spent: Spent | None = None,
 ) -> Any:
     model = client()
     try:
@@ -381,6 +385,7 @@ async def _call_model(
             pdf_source=pdf_source,
             on_outcome=on_outcome,
             secret=secret,
+            spent=spent,
         )
     finally:
         close = getattr(model, "aclose", None)
@@ -401,6 +406,7 @@ async def _run_jobs(
     pdf_source: PdfSource | None,
     on_outcome: ProgressFn,
     secret: str | None = None,
+    spent: Spent | None = None,
 ) -> Any:
     upload = template.input_mode == "upload"
     if upload and pdf_source is None:
@@ -488,4 +494,5 @@ async def _run_jobs(
         budget=Budget.from_config(config.budget),
         price=Price.from_config(price_config) if price_config else None,
         on_progress=record,
+        spent=spent,
     )
