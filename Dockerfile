@@ -23,10 +23,9 @@ COPY pyproject.toml README.md LICENSE arxiv-radar.example.toml ./
 COPY src ./src
 # serve (always): the feed server and its scheduler, which the image runs. Beside it, pdf:
 # the PDF fallback of full-text summaries; postgres: a PostgreSQL store
-# (ARXIV_RADAR_DB=postgresql://...); notify: Apprise notifications; semantic: the local
-# embedding model of the semantic and hybrid ranking modes. --build-arg EXTRAS= builds without
-# those four.
-ARG EXTRAS=pdf,postgres,notify,semantic
+# (ARXIV_RADAR_DB=postgresql://...); notify: Apprise notifications. --build-arg EXTRAS= builds
+# without those three.
+ARG EXTRAS=pdf,postgres,notify
 RUN python -m venv --upgrade-deps /tmp/pip \
     && /tmp/pip/bin/pip wheel --wheel-dir /wheels ".[serve${EXTRAS:+,$EXTRAS}]"
 
@@ -34,7 +33,7 @@ RUN python -m venv --upgrade-deps /tmp/pip \
 # (the wheels are bind-mounted from the build stage, a BuildKit feature: Docker's default
 # builder since 23.0, so they never become a layer of the image)
 FROM ${BASE_IMAGE} AS runtime
-ARG EXTRAS=pdf,postgres,notify,semantic
+ARG EXTRAS=pdf,postgres,notify
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     PATH=/opt/arxiv-radar/bin:$PATH

@@ -78,8 +78,8 @@ def one_run(config: Config, folder: Path, *, summaries: bool) -> tuple[float, Ru
         )
         options = pipeline.RunOptions(output=folder / "out", catch_up=False, now=DEMO_NOW)
 
-        def summarize(papers):  # type: ignore[no-untyped-def]
-            return summarize_configured(papers, config=config, store=store, env={})
+        def summarize(papers, spent):  # type: ignore[no-untyped-def]
+            return summarize_configured(papers, config=config, store=store, env={}, spent=spent)
 
         began = time.perf_counter()
         report = pipeline.run(

@@ -163,7 +163,9 @@ def ranking(papers: list[Paper], profiles: int, threads: int | None) -> float:
                 tuple(Anchor("interest", topics[3 * n + i]) for i in range(3)),
                 anchors[3 * n : 3 * n + 3],
             )
-            SemanticScorer(profile, mode, semantic, vectors, weight=5.0).rank(candidates)
+            SemanticScorer(
+                profile, mode, semantic, vectors, weight=5.0, expansion=profile.expansion_per_1000
+            ).rank(candidates)
         timings[mode] = time.perf_counter() - start
     print(
         f"{len(candidates)} papers x {profiles} profiles from stored vectors (read in "

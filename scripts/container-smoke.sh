@@ -107,7 +107,8 @@ run -v "$volume:/data" --entrypoint test "$tag" -s /data/arxiv-radar-demo/feeds/
 say "arxiv-radar serve on 127.0.0.1:$SMOKE_PORT over the demo's store"
 podman "${runtime_flags[@]}" run -d --name "$server" "${limits[@]}" \
     -p "127.0.0.1:$SMOKE_PORT:8000" -v "$volume:/data" "$tag" \
-    serve --host 0.0.0.0 --port 8000 --db arxiv-radar-demo/arxiv-radar.db >/dev/null ||
+    serve --host 0.0.0.0 --port 8000 --config arxiv-radar-demo/arxiv-radar-demo.toml \
+    --db arxiv-radar-demo/arxiv-radar.db >/dev/null ||
     fail "the server container does not start"
 health=""
 for _ in $(seq 1 60); do

@@ -17,6 +17,7 @@ COMMANDS = [
     "rank",
     "eval",
     "feedback",
+    "feedback-token",
     "summarize",
     "doctor",
     "serve",
@@ -29,7 +30,8 @@ a test fails when it falls out of date.
 
 Exit codes (every command): 0 success, 1 unexpected error, 2 bad configuration or input,
 3 arXiv unreachable or answering errors after every retry, 4 store error, 5 the LLM endpoint
-failed (`summarize` when every call failed), 6 a check of `doctor` failed.
+failed (`summarize` when every call failed), 6 a check of `doctor` failed, 7 a profile's Zotero
+library could not be read (refused, not found, or unreachable with no copy kept).
 
 `--debug` (debug logs, and the full traceback of an error) is accepted before the command
 (`arxiv-radar --debug run`) as well as after it. When the output is not a terminal (a pipe, a

@@ -35,6 +35,7 @@ COMMANDS = (
     "rank",
     "eval",
     "feedback",
+    "feedback-token",
     "summarize",
     "doctor",
     "init",

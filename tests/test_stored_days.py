@@ -130,16 +130,24 @@ def test_the_demo_says_how_to_explore_its_store(
 ) -> None:
     demo = invoke_cli("demo", "--output", "demo", cwd=tmp_path, env=offline_env)
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    commands = re.findall(r"arxiv-radar (papers|rank|serve) --db (\S+)", demo.stdout)
-    assert [name for name, _ in commands] == ["papers", "rank", "serve"]
-    db = commands[0][1]
+    printed = " ".join(demo.stdout.split())
+    commands = re.findall(
+        r"arxiv-radar (papers|rank|serve) (?:--config (\S+) )?--db (\S+)", printed
+    )
+    assert [name for name, _, _ in commands] == ["papers", "rank", "rank", "serve"]
+    db = commands[0][2]
+    config = commands[1][1]  # the demo's own configuration: its reader's interests
+    assert config and (tmp_path / config).is_file()
     assert (tmp_path / db).is_file()
     papers = invoke_cli("papers", "--db", db, "--json", cwd=tmp_path, env=offline_env)
     assert papers.returncode == 0, papers.stderr
     days = {a["announced_on"] for p in json.loads(papers.stdout) for a in p["announcements"]}
     assert len(days) == 1
-    rank = invoke_cli("rank", "--db", db, cwd=tmp_path, env=offline_env)
+    rank = invoke_cli(
+        "rank", "--config", config, "--db", db, "--json", cwd=tmp_path, env=offline_env
+    )
     assert rank.returncode == 0, rank.stderr
+    assert {p["explanation"]["mode"] for p in json.loads(rank.stdout)} == {"hybrid"}
     # The demo's day is complete in its store: republished with no request at all.
     again = invoke_cli(
         "run", "--db", db, "--date", days.pop(), "--no-summaries", "--output", "again",

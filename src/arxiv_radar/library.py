@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from arxiv_radar.arxiv.ids import InvalidArxivId, parse_arxiv_id
-from arxiv_radar.errors import ConfigError, require_extra
+from arxiv_radar.errors import ConfigError
 from arxiv_radar.text.plain import one_line
 
 __all__ = ["LibraryEntry", "arxiv_id_in", "library_path", "load_library"]
@@ -74,7 +74,6 @@ def _tex_to_text(value: str) -> str:
 
 
 def _from_bibtex(path: Path, text: str) -> list[LibraryEntry]:
-    require_extra("semantic", "reading a BibTeX library", {"bibtexparser": "bibtexparser"})
     from bibtexparser.entrypoint import parse_string
 
     library = parse_string(text)

@@ -2,6 +2,9 @@
 
 These are plain immutable values: stages receive them and return new ones.
 Store rows and API schemas are separate from them (see ``store/``).
+
+Long on purpose: one module holds every value the stages hand each other, so that each is
+defined once.
 """
 
 from __future__ import annotations
@@ -173,16 +176,31 @@ class Match(BaseModel):
     merged: tuple[str, ...] = ()
 
 
+class Rerank(BaseModel):
+    """An LLM's judgement of a paper for a profile (the optional rerank, docs/relevance.md):
+    ``relevance`` from 0 to 10, a one-line ``reason`` (sanitized, still untrusted) and the
+    ``model`` (``provider:model``) that judged."""
+
+    model_config = ConfigDict(frozen=True)
+
+    relevance: int = Field(ge=0, le=10)
+    reason: str | None = None
+    model: str
+
+
 class Explanation(BaseModel):
     """Why a paper got its score, component by component, and why it was dropped if it was.
 
-    ``total`` is ``keywords + title_bonus + authors + categories + semantic + feedback``: the
-    matches' points, plus in ``hybrid`` mode the points of the paper's similarity to the profile
-    (``semantic``) and of the model of the reader's feedback (``feedback``); in ``semantic``
-    mode it is the similarity itself. ``similarity`` is the cosine similarity to the profile's
-    nearest anchor, ``nearest`` that anchor (an interest, seed paper or library entry,
-    ``nearest_kind`` says which). ``dropped`` is ``None`` for a paper that stays in the ranking;
-    ``reason`` says why in words.
+    ``total`` is ``keywords + title_bonus + authors + categories + semantic + expansion +
+    feedback``: the matches' points, plus in ``hybrid`` mode the points of the paper's
+    similarity to the profile (``semantic``), of its similarity to the average of the day's
+    papers ranked first (``expansion``) and of the model of the reader's feedback
+    (``feedback``); in ``semantic`` mode it is the similarity plus the expansion.
+    ``similarity`` is the cosine similarity to the profile's nearest anchor, ``nearest`` that
+    anchor (an interest, the keywords, a seed paper or a library entry, ``nearest_kind`` says
+    which). ``dropped`` is ``None`` for a paper that stays in the ranking;
+    ``reason`` says why in words. ``rerank``: the LLM's judgement when the profile's top
+    ``rerank`` papers were reordered by it (absent from JSON otherwise).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -197,14 +215,35 @@ class Explanation(BaseModel):
     feedback: float | None = None
     similarity: float | None = None
     nearest: str | None = None
-    nearest_kind: Literal["interest", "seed", "library", "feedback"] | None = None
+    nearest_kind: Literal["interest", "keywords", "seed", "library", "feedback"] | None = None
+    expansion: float | None = None
     total: float = 0.0
     dropped: DropReason | None = None
     reason: str | None = None
+    rerank: Rerank | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @property
     def kept(self) -> bool:
         return self.dropped is None
+
+    def brief(self) -> str | None:
+        """Why a paper ranked by meaning is there, in one short line for a digest's reader:
+        the keywords that matched and the anchor it is nearest to (None: not ranked by
+        meaning)."""
+        if self.similarity is None:
+            return None
+        parts = []
+        rules = list(dict.fromkeys(m.rule for m in self.matches if m.points > 0))
+        if rules:
+            shown = ", ".join(rules[:4]) + (f" and {len(rules) - 4} more" if len(rules) > 4 else "")
+            parts.append(f"keywords {shown}")
+        nearest = self.nearest or ""
+        if len(nearest) > 90:
+            nearest = nearest[:90].rsplit(" ", 1)[0].rstrip(" ,.:;") + "…"
+        parts.append(f'similarity {self.similarity:.2f} to {self.nearest_kind} "{nearest}"')
+        if self.feedback is not None:
+            parts.append(f"feedback model {self.feedback:+.1f}")
+        return "; ".join(parts)
 
     def describe(self) -> str:
         """One line for people: ``LLM (title "LLMs") 1.5 + ... = 2.5``, or why it was dropped."""
@@ -213,9 +252,14 @@ class Explanation(BaseModel):
             near = f' to {self.nearest_kind} "{self.nearest}"' if self.nearest else ""
             shown = self.semantic if self.mode == "hybrid" else self.similarity
             parts.append(f"similarity {self.similarity:g}{near} {shown:g}")
+        if self.expansion is not None:
+            parts.append(f"expansion {self.expansion:g}")
         if self.feedback is not None:
             parts.append(f"feedback model {self.feedback:g}")
         text = f"{' + '.join(parts) or '0'} = {self.total:g}"
+        if self.rerank is not None:
+            why = f": {self.rerank.reason}" if self.rerank.reason else ""
+            text += f"; LLM relevance {self.rerank.relevance}/10{why}"
         return f"dropped: {self.reason} [{text}]" if self.reason else text
 
 

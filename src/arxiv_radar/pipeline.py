@@ -5,7 +5,8 @@ Long on purpose: each stage, its frozen result and the report built from them re
 :func:`run` holds the store's run lock for its whole length (a second run on the same store
 stops at once), records itself in the store's ``runs`` table, and is idempotent per
 announcement date: running it again for the same day fetches nothing new (conditional GET),
-ranks the same papers to the same scores, makes no model call (the summary cache) and writes
+ranks the same papers to the same scores, makes no model call (the summary and rerank
+caches) and writes
 the same outputs.
 
 Each stage returns a frozen result (:class:`StageResult` and its kinds): its line in the
@@ -39,7 +40,9 @@ from arxiv_radar.publish import output
 from arxiv_radar.publish.digest import make_digest, summaries_for
 from arxiv_radar.publish.notify import NotifyResult
 from arxiv_radar.rank.ranker import DayRanking, rank_day
+from arxiv_radar.rank.rerank import Judge, NoJudge, is_reranked
 from arxiv_radar.store import Store
+from arxiv_radar.summarize.runner import Spent
 from arxiv_radar.summarize.stage import SummarizeReport
 
 __all__ = [
@@ -55,8 +58,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Summarizer = Callable[[Sequence[Paper]], SummarizeReport]
+Summarizer = Callable[[Sequence[Paper], Spent], SummarizeReport]
+"""Summarizes papers; ``Spent``: what the run's LLM rerank spent of the same budget."""
 Notifier = Callable[[Digest], NotifyResult]
+LibrarySync = Callable[[ProfileConfig], tuple[str, ...]]
+"""Brings a profile's Zotero library up to date; returns the warnings (runtime.sync_zotero)."""
 StageName = Literal["fetch", "rank", "summarize", "publish", "notify"]
 Count = int | float | str | None
 
@@ -193,6 +199,8 @@ class _Run:
     summarize: Summarizer | None
     notify: Notifier | None
     progress: ingest.Progress
+    library: LibrarySync | None = None
+    judge: Judge | NoJudge | None = None
 
 
 def _now() -> dt.datetime:
@@ -208,13 +216,18 @@ def run(
     summarize: Summarizer | None = None,
     notify: Notifier | None = None,
     progress: ingest.Progress = ingest._no_progress,
+    library: LibrarySync | None = None,
+    judge: Judge | NoJudge | None = None,
 ) -> RunReport:
     """Run the stages in order and return the report (see the module docstring).
 
     ``summarize`` makes the day's summaries (None: no summaries this run); ``notify``
     announces a newly published digest (never called for a dry run or a day already
-    published). Errors propagate after the run is recorded as failed in the store, with its
-    error; outputs written by an earlier run are left untouched.
+    published); ``library`` brings the profile's Zotero library up to date in the fetch
+    stage; ``judge`` reranks the profile's top papers when its ``rerank`` is above 0
+    (:class:`NoJudge`: why it cannot, said in the report). Errors propagate after the run
+    is recorded as failed in the store, with its error; outputs written by an earlier run
+    are left untouched.
     """
     if options.day is not None:
         ingest.check_announced(options.day, options.now)  # a future day: refused at once
@@ -238,7 +251,8 @@ def run(
         run_id = store.start_run("run", options.day)
         try:
             end = _run_stages(
-                _Run(config, store, client, options, summarize, notify, progress), stages
+                _Run(config, store, client, options, summarize, notify, progress, library, judge),
+                stages,
             )
             publishing = stages.last(PublishedStage)
             if publishing is not None and not publishing.published.dry_run:
@@ -300,6 +314,7 @@ def _assemble(
     ranked = stages.last(Ranked)
     summarized = stages.last(Summarized)
     done = summarized.done if summarized is not None else None
+    reranked = ranked.ranking.rerank if ranked is not None else None  # its calls count too
     publishing = stages.last(PublishedStage)
     files = (*publishing.published.files, *report_file) if publishing is not None else ()
     return RunReport(
@@ -316,10 +331,10 @@ def _assemble(
         summary_calls=done.calls if done is not None else 0,
         summary_cache_hits=done.cache_hits if done is not None else 0,
         summary_failures=done.failures if done is not None else 0,
-        tokens_in=done.tokens_in if done is not None else 0,
-        tokens_out=done.tokens_out if done is not None else 0,
-        cost=round(done.cost, 6) if done is not None else 0.0,
-        currency=done.currency if done is not None else None,
+        tokens_in=(done.tokens_in if done else 0) + (reranked.tokens_in if reranked else 0),
+        tokens_out=(done.tokens_out if done else 0) + (reranked.tokens_out if reranked else 0),
+        cost=round((done.cost if done else 0.0) + (reranked.cost if reranked else 0.0), 6),
+        currency=(done.currency if done else None) or (reranked.currency if reranked else None),
         stages=tuple(stages.reports),
         outputs=tuple(str(path) for path in files),
         warnings=(*opening, *stages.warnings, *(end.warnings if end is not None else ())),
@@ -384,9 +399,7 @@ def _run_stages(ctx: _Run, stages: _Stages) -> _End:
         return _End("empty", profile_name, announced_on=day, warnings=(nothing,))
     announced_on = day
 
-    ranking = stages.run(
-        "rank", lambda: _rank(store, profile_name, profile, announced_on, ctx.config.folder)
-    ).ranking
+    ranking = stages.run("rank", lambda: _rank(ctx, profile_name, profile, announced_on)).ranking
     stages.run("summarize", lambda: _summarize(ctx, ranking))
     digest = make_digest(
         ctx.config,
@@ -435,6 +448,8 @@ def _fetch(ctx: _Run, profile: ProfileConfig) -> Fetched:
         seeded = ingest.backfill_ids(ctx.config.arxiv, ctx.client, ctx.store, seeds)
         fetched.requests += seeded.requests
         fetched.warnings.extend(seeded.warnings)
+    if ctx.library is not None:  # the Zotero library, downloaded when it changed
+        fetched.warnings.extend(ctx.library(profile))
     first = fetched.days[0] if fetched.days else None
     return Fetched(
         name="fetch",
@@ -456,20 +471,37 @@ def _fetch(ctx: _Run, profile: ProfileConfig) -> Fetched:
     )
 
 
-def _rank(
-    store: Store, name: str, profile: ProfileConfig, day: dt.date, base: Path | None
-) -> Ranked:
-    ranking = rank_day(store, name, profile, day=day, base=base)
-    return Ranked(
-        name="rank",
-        counts={
-            "considered": ranking.considered,
-            "kept": ranking.kept,
-            "shown": len(ranking.ranked),
-            "mode": ranking.mode,
-        },
-        ranking=ranking,
-    )
+def _rank(ctx: _Run, name: str, profile: ProfileConfig, day: dt.date) -> Ranked:
+    judge = ctx.judge if isinstance(ctx.judge, Judge) and not ctx.options.dry_run else None
+    ranking = rank_day(ctx.store, name, profile, day=day, base=ctx.config.folder, judge=judge)
+    counts: dict[str, Count] = {
+        "considered": ranking.considered,
+        "kept": ranking.kept,
+        "shown": len(ranking.ranked),
+        "mode": ranking.mode,
+    }
+    warnings: tuple[str, ...] = ()
+    done = ranking.rerank
+    if done is not None:
+        counts.update(
+            rerank_calls=done.calls,
+            rerank_cache_hits=done.cache_hits,
+            rerank_failures=done.failures,
+            rerank_skipped=done.skipped,
+            rerank_tokens_in=done.tokens_in,
+            rerank_tokens_out=done.tokens_out,
+        )
+        warnings = done.warnings()
+    elif profile.rerank and not is_reranked(ranking.ranked, profile.rerank):
+        why = (
+            "dry run: no model is called"
+            if ctx.options.dry_run
+            else ctx.judge.reason
+            if isinstance(ctx.judge, NoJudge)
+            else "no LLM was given to this run"
+        )
+        warnings = (f"rerank = {profile.rerank}: the ranking is not reranked, because {why}",)
+    return Ranked(name="rank", counts=counts, warnings=warnings, ranking=ranking)
 
 
 def _summarize(ctx: _Run, ranking: DayRanking) -> Summarized:
@@ -483,7 +515,7 @@ def _summarize(ctx: _Run, ranking: DayRanking) -> Summarized:
             else "no ranked papers"
         )
         return Summarized(name="summarize", status="skipped", note=note)
-    done = ctx.summarize(wanted)
+    done = ctx.summarize(wanted, ranking.rerank.spent if ranking.rerank else Spent())
     failed = tuple(
         f"summary of {item.arxiv_id} failed: {item.error}"
         for item in done.outcomes

@@ -27,11 +27,13 @@ if TYPE_CHECKING:  # the pipeline and the store are imported by run(): `fetch` n
     import httpx
 
     from arxiv_radar import pipeline
-    from arxiv_radar.config import ArxivConfig, Config
+    from arxiv_radar.config import ArxivConfig, Config, ProfileConfig
     from arxiv_radar.ingest import Progress as StageProgress
     from arxiv_radar.models import Digest, Paper, RunReport
     from arxiv_radar.publish.notify import NotifyResult
+    from arxiv_radar.rank.rerank import Judge, NoJudge
     from arxiv_radar.store import Store
+    from arxiv_radar.summarize.runner import Spent
     from arxiv_radar.summarize.stage import SummarizeReport
 
 __all__ = [
@@ -39,11 +41,13 @@ __all__ = [
     "Progress",
     "Runner",
     "build_client",
+    "build_judge",
     "build_notifier",
     "build_summarizer",
     "check_summaries",
     "run",
     "runner",
+    "sync_zotero",
 ]
 
 Advance = Callable[[object], None]
@@ -113,7 +117,7 @@ def build_summarizer(
 
     count = (progress or Progress()).summaries
 
-    def summarize(papers: Sequence[Paper]) -> SummarizeReport:
+    def summarize(papers: Sequence[Paper], spent: Spent) -> SummarizeReport:
         with count(len(papers)) as advance:
             return summarize_configured(
                 papers,
@@ -122,9 +126,20 @@ def build_summarizer(
                 env=env,
                 arxiv=client,
                 on_progress=advance,
+                spent=spent,
             )
 
     return summarize
+
+
+def build_judge(config: Config, env: Mapping[str, str]) -> Judge | NoJudge | None:
+    """The LLM that reranks the profiles' top papers (``[summaries]``, API keys from
+    ``env``), or why there is none; None when no profile asks for a rerank."""
+    if not any(profile.rerank for profile in config.profiles.values()):
+        return None
+    from arxiv_radar.rank.rerank import resolve_judge
+
+    return resolve_judge(config.summaries, env)
 
 
 def build_notifier(config: Config) -> pipeline.Notifier | None:
@@ -140,6 +155,28 @@ def build_notifier(config: Config) -> pipeline.Notifier | None:
     return send
 
 
+def sync_zotero(
+    profile: ProfileConfig,
+    *,
+    folder: Path | None,
+    env: Mapping[str, str],
+    mode: str | None = None,
+) -> tuple[str, ...]:
+    """Bring the kept copy of the profile's Zotero library (its ``zotero`` setting) up to
+    date when it ranks by meaning (``mode``, default the profile's, is ``semantic`` or
+    ``hybrid``), with the API key from ``env`` (the variable ``zotero_key_env`` names; unset:
+    a public library). The copy is kept in ``folder`` (the configuration file's). Returns the
+    warnings (Zotero unreachable: the kept copy is used); raises
+    :class:`~arxiv_radar.errors.ZoteroError` when the library cannot be read at all."""
+    if not profile.zotero or (mode or profile.mode) not in ("semantic", "hybrid"):
+        return ()
+    from arxiv_radar.zotero import sync_library
+
+    key = env.get(profile.zotero_key_env, "").strip() or None
+    synced = sync_library(profile.zotero, folder, key=key, key_env=profile.zotero_key_env)
+    return synced.warnings
+
+
 def run(
     config: Config,
     store_url: str,
@@ -153,7 +190,8 @@ def run(
 ) -> RunReport:
     """One pipeline run on the store at ``store_url``, with everything built from ``config``.
 
-    ``env``: the environment the summary provider's API key is read from. ``summaries``:
+    ``env``: the environment the summary provider's and Zotero's API keys are read from
+    (the profile's Zotero library is brought up to date in the fetch stage). ``summaries``:
     False publishes without summaries (as ``run --no-summaries``). ``transport``: replaces
     arXiv (see :func:`build_client`). ``clock``: the pipeline's time, asked once for this
     run when ``options.now`` is unset (None: the real time). ``progress``: callbacks for a
@@ -181,6 +219,8 @@ def run(
                 else None,
                 notify=build_notifier(config),
                 progress=progress.stages,
+                library=lambda profile: sync_zotero(profile, folder=config.folder, env=env),
+                judge=build_judge(config, env),
             )
         finally:
             client.close()

@@ -38,6 +38,7 @@ from arxiv_radar.models import (
     Match,
     Paper,
     RankedPaper,
+    Rerank,
     StoredPaper,
     Summary,
     SummaryStatus,
@@ -63,6 +64,7 @@ __all__ = [
     "MetricsAtOut",
     "PaperOut",
     "RankedPaperOut",
+    "RerankOut",
     "RunOut",
     "SectionOut",
     "StoredPaperOut",
@@ -133,6 +135,26 @@ class MatchOut(BaseModel):
         )
 
 
+class RerankOut(BaseModel):
+    """The LLM rerank's judgement of a paper for the profile (docs/relevance.md)."""
+
+    model_config = _STRICT
+
+    relevance: int = Field(description="0 (unrelated) to 10 (exactly the reader's work).")
+    reason: str | None = Field(description="The model's one line: untrusted, escape it.")
+    model: str = Field(description="provider:model of the judge.")
+
+    @classmethod
+    def of(cls, rerank: Rerank | None) -> Self | None:
+        if rerank is None:
+            return None
+        return cls(
+            relevance=rerank.relevance,
+            reason=clean_text(rerank.reason),
+            model=clean_text(rerank.model),
+        )
+
+
 class ExplanationOut(BaseModel):
     """Why the paper scored what it did, component by component (its matches are beside it)."""
 
@@ -156,13 +178,25 @@ class ExplanationOut(BaseModel):
     nearest: str | None = Field(
         description="The interest, seed paper or library entry the paper is closest to."
     )
-    nearest_kind: Literal["interest", "seed", "library", "feedback"] | None
+    nearest_kind: Literal["interest", "keywords", "seed", "library", "feedback"] | None
+    expansion: float | None = Field(
+        description=(
+            "semantic and hybrid: the points of the similarity to the average of the day's "
+            "papers ranked first (expansion_per_1000); hybrid: times semantic_weight. "
+            "None when the day was too small to expand."
+        )
+    )
     kept: bool = Field(description="False when the profile's filters dropped the paper.")
     dropped: (
         Literal["announce_type", "excluded", "no_required", "no_match", "below_min_score"] | None
     )
     reason: str | None
     text: str = Field(description='One line: "LLM (title \\"LLMs\\") 1.5 + ... = 2.5".')
+    rerank: RerankOut | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The LLM rerank's judgement; absent when the paper was not reranked.",
+    )
 
     @classmethod
     def of(cls, explanation: Explanation) -> Self:
@@ -178,10 +212,12 @@ class ExplanationOut(BaseModel):
             similarity=explanation.similarity,
             nearest=clean_text(explanation.nearest),
             nearest_kind=explanation.nearest_kind,
+            expansion=explanation.expansion,
             kept=explanation.kept,
             dropped=explanation.dropped,
             reason=clean_text(explanation.reason),
             text=clean_text(explanation.describe()),
+            rerank=RerankOut.of(explanation.rerank),
         )
 
 

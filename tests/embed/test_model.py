@@ -12,7 +12,7 @@ import pytest
 
 from arxiv_radar.embed import DEFAULT_MODEL, MODELS, Embedder, load_embedder
 from arxiv_radar.embed.model import UNAVAILABLE, model_spec, pool
-from arxiv_radar.errors import MissingExtraError, UsageError
+from arxiv_radar.errors import UsageError
 
 GRAPHS = (
     "Graph neural networks learn node representations by passing messages along the edges "
@@ -92,13 +92,12 @@ def test_models_are_chosen_by_package_or_model_id() -> None:
         assert reason in str(caught.value)
 
 
-def test_a_missing_package_names_the_semantic_extra() -> None:
+def test_a_missing_model_package_names_the_reinstall_line() -> None:
     absent = replace(MODELS[DEFAULT_MODEL], package="no-such-model-x", module="no_such_model_x")
-    with pytest.raises(MissingExtraError) as caught:
+    with pytest.raises(UsageError) as caught:
         load_embedder(absent)
     assert caught.value.exit_code == 2
-    assert "no-such-model-x, which is not installed" in str(caught.value)
-    assert str(caught.value).endswith('pip install "arxiv-radar[semantic]"')
+    assert str(caught.value).endswith('pip install --force-reinstall "no-such-model-x"')
 
 
 def test_another_model_file_or_none_is_refused() -> None:

@@ -78,8 +78,12 @@ def demo_digest(tmp_path_factory: pytest.TempPathFactory) -> Digest:
 
 def test_the_demo_digest_is_realistic(demo_digest: Digest) -> None:
     assert demo_digest.papers_announced == DEMO_PAPERS and demo_digest.notice == DEMO_NOTICE
-    # Every paper the default keywords match is shown (fewer than max_papers, 50).
-    assert len(demo_digest.entries) == demo_digest.papers_matched == 20
+    # Every new or cross-listed paper is shown (fewer than max_papers, 50): in hybrid mode a
+    # paper no keyword matches still ranks by its meaning.
+    assert len(demo_digest.entries) == demo_digest.papers_matched == 24
+    explanations = [entry.ranked.explanation for entry in demo_digest.entries]
+    assert {e.mode for e in explanations} == {"hybrid"}
+    assert all(e.similarity is not None and e.nearest_kind == "interest" for e in explanations)
     assert sum(1 for entry in demo_digest.entries if entry.summary) == 5
     assert {entry.ranked.announce_type.value for entry in demo_digest.entries} >= {"new", "cross"}
 

@@ -120,7 +120,7 @@ def test_each_article_shows_the_paper(site: Path, digest: Digest) -> None:
             f"https://arxiv.org/abs/{paper.arxiv_id}",
             f"https://arxiv.org/pdf/{paper.versioned_id}",
         ]
-        details = card.xpath(".//details")
+        details = card.xpath(".//details[contains(@class, 'summary')]")
         if entry.summary is None:
             assert not details and not card.find_class("tldr")
             continue

@@ -215,7 +215,7 @@ def test_a_summary_opens_from_its_details(page: Page, base_url: str) -> None:
     card = page.locator("article.paper", has=page.locator(".summary-body h4")).first
     body = card.locator(".summary-body")
     assert not body.is_visible()
-    card.locator("details > summary").click()
+    card.locator("details.summary > summary").click()
     assert body.is_visible()
     assert card.locator(".summary-body h4").first.is_visible()
 

@@ -184,7 +184,7 @@ def test_tex_is_typeset_from_files_and_over_http(
     assert "$5" in abstract.inner_text()  # an escaped dollar is no delimiter
     assert card.locator(".title .katex").count() == 2
     assert card.locator(".tldr .katex").count() == 1
-    card.locator("details > summary").click()
+    card.locator("details.summary > summary").click()
     body = card.locator(".summary-body")
     assert body.locator(".katex").count() >= 2
     assert body.locator("code").inner_text() == "$not math$"  # code is left alone

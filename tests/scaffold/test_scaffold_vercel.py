@@ -37,6 +37,9 @@ def digest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ran = invoke_cli("demo", "--output", str(folder), cwd=folder.parent)
     assert ran.returncode == 0, ran.stderr
     assert (folder / "arxiv-radar.db").is_file()
+    # the demo ranks for its own reader; the repository's configuration ranks its day too
+    ranked = invoke_cli("rank", "--db", str(folder / "arxiv-radar.db"), cwd=folder)
+    assert ranked.returncode == 0, ranked.stderr
     for transient in folder.glob("arxiv-radar.db?*"):  # the run lock: not committed
         transient.unlink()
     return folder
@@ -85,8 +88,10 @@ def test_the_entry_point_serves_the_committed_store(repository: Path) -> None:
     assert rss.headers["content-type"].startswith("application/rss+xml")
     feed = feedparser.parse(rss.content)
     assert not feed.bozo, feed.get("bozo_exception")
-    # The server's feed holds what the run published into the repository, from the store.
-    published = feedparser.parse((repository / "feeds" / "rss.xml").read_bytes()).entries
+    # The server's feed holds the repository profile's ranking of the day, from the store
+    # (the demo published its own reader's; the fixture ranked the day for the repository).
+    ranked = invoke_cli("rank", "--db", "arxiv-radar.db", "--json", cwd=repository)
+    published = json.loads(ranked.stdout)
     assert feed.version == "rss20" and len(feed.entries) == len(published) > 0
     assert all(entry.link.startswith("https://arxiv.org/abs/") for entry in feed.entries)
     assert feedparser.parse(responses["/atom"].content).version == "atom10"

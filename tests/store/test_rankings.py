@@ -31,7 +31,7 @@ PROFILE = ProfileConfig.model_validate(
 
 def scorer_calls() -> CallsInto:
     """Calls into the ranking engine (the scorers), not into the stage around it."""
-    return CallsInto("rank", exclude=("ranker.py", "__init__.py"))
+    return CallsInto("rank", exclude=("ranker.py", "key.py", "__init__.py"))
 
 
 def fill_day(store: Store) -> None:

@@ -71,6 +71,7 @@ for _command in (
     rank_command.rank,
     eval_command.eval,
     feedback_command.feedback,
+    feedback_command.feedback_token,
     summarize_command.summarize,
     ingest_commands.doctor,
     init_command.init,

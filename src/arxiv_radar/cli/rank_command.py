@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -15,6 +16,7 @@ from arxiv_radar.arxiv import calendar
 from arxiv_radar.arxiv.ids import normalize_arxiv_id
 from arxiv_radar.cli.common import (
     ConfigOption,
+    Context,
     DateOption,
     DbOption,
     DebugOption,
@@ -31,6 +33,7 @@ if TYPE_CHECKING:  # imported where used: every command starts without them
     from arxiv_radar.config import Config, ProfileConfig
     from arxiv_radar.models import Explanation
     from arxiv_radar.rank.ranker import DayRanking
+    from arxiv_radar.rank.rerank import Judge, NoJudge
     from arxiv_radar.store import Store
 
 
@@ -40,6 +43,52 @@ def resolve_profile(config: Config, name: str | None) -> tuple[str, ProfileConfi
     return named.name, named.settings
 
 
+def sync_library(ctx: Context, settings: ProfileConfig, mode: str | None = None) -> None:
+    """Bring the profile's Zotero library up to date before it ranks by meaning (a warning
+    when Zotero cannot be reached and the copy kept from an earlier download is used)."""
+    if not settings.zotero:
+        return
+    from arxiv_radar.runtime import sync_zotero
+
+    for warning in sync_zotero(settings, folder=ctx.config.folder, env=os.environ, mode=mode):
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
+
+
+def rerank_judge(ctx: Context, settings: ProfileConfig) -> Judge | NoJudge | None:
+    """The LLM that reranks the profile's top papers (``[summaries]``, keys from the
+    environment), why there is none, or None when the profile's ``rerank`` is 0."""
+    if not settings.rerank:
+        return None
+    from arxiv_radar.rank.rerank import resolve_judge
+
+    return resolve_judge(ctx.config.summaries, os.environ)
+
+
+def print_rerank(
+    ranking: DayRanking, settings: ProfileConfig, judge: Judge | NoJudge | None
+) -> None:
+    """What the LLM rerank did, or why the ranking is not reranked, on stderr (stdout may
+    be JSON). Nothing when the profile asks for no rerank."""
+    from arxiv_radar.rank.rerank import NoJudge, is_reranked
+
+    report = ranking.rerank
+    if report is None:
+        if isinstance(judge, NoJudge) and not is_reranked(ranking.ranked, settings.rerank):
+            err.print(
+                f"[yellow]warning:[/] rerank = {settings.rerank}: the ranking is not "
+                f"reranked, because {escape(judge.reason)}"
+            )
+        return
+    cost = f", cost {report.cost:.4f} {report.currency}" if report.currency else ""
+    err.print(
+        f"LLM rerank by {escape(report.model)}: {report.papers} papers, {report.cache_hits} "
+        f"cached, {report.calls} calls, {report.failures} failed, {report.skipped} skipped; "
+        f"tokens {report.tokens_in:,} in / {report.tokens_out:,} out{cost}"
+    )
+    for warning in report.warnings():
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
+
+
 def _matched_summary(explanation: Explanation) -> str:
     seen: list[str] = []
     for match in explanation.matches:
@@ -47,6 +96,8 @@ def _matched_summary(explanation: Explanation) -> str:
             seen.append(match.rule)
     if explanation.similarity is not None and explanation.nearest_kind is not None:
         seen.append(f"≈ {explanation.nearest_kind} {explanation.similarity:.2f}")
+    if explanation.rerank is not None:
+        seen.append(f"LLM {explanation.rerank.relevance}/10")
     return ", ".join(seen)
 
 
@@ -108,11 +159,17 @@ def _print_explanation(arxiv_id: str, title: str, explanation: Explanation) -> N
             parts.append(f"similarity {explanation.similarity:g}{near} -> {explanation.semantic:g}")
         else:
             parts = [f"similarity {explanation.similarity:g}{near}"]
+    if explanation.expansion is not None:
+        parts.append(f"expansion {explanation.expansion:g}")
     if explanation.feedback is not None:
         parts.append(f"feedback model {explanation.feedback:g}")
     out.print(f"{' + '.join(parts)} = [bold]{explanation.total:g}[/] ({explanation.mode} mode)")
     if explanation.reason:
         out.print(f"[yellow]dropped:[/] {escape(explanation.reason)}")
+    if explanation.rerank is not None:
+        judged = explanation.rerank
+        why = f": {escape(one_line(judged.reason))}" if judged.reason else ""
+        out.print(f"LLM relevance [bold]{judged.relevance}/10[/] (by {escape(judged.model)}){why}")
 
 
 def rank(
@@ -138,6 +195,14 @@ def rank(
         str | None,
         typer.Option("--explain", help="Explain one paper's score (or why it was dropped)."),
     ] = None,
+    no_rerank: Annotated[
+        bool,
+        typer.Option(
+            "--no-rerank",
+            help="Rank as if the profile's rerank were 0: the order by score, no LLM called.",
+            rich_help_panel="LLM rerank",
+        ),
+    ] = False,
     config: ConfigOption = None,
     db: DbOption = None,
     debug: DebugOption = False,
@@ -154,6 +219,10 @@ def rank(
     score plus semantic_weight x the paper's similarity in meaning to the nearest of them
     (a local embedding model; each paper embedded once). See docs/relevance.md.
 
+    A profile with rerank = K has its top K papers judged by the LLM that writes the
+    summaries (relevance 0 to 10 and a one-line reason, each paper version judged once) and
+    reordered by it; --no-rerank ranks without.
+
     Examples:
 
       arxiv-radar rank
@@ -165,15 +234,31 @@ def rank(
       arxiv-radar rank --mode semantic        # by meaning alone
 
       arxiv-radar rank --explain 2604.21935
+
+      arxiv-radar rank --no-rerank            # the order by score, no LLM
     """
     from arxiv_radar.rank.ranker import rank_day
+    from arxiv_radar.rank.rerank import Judge
     from arxiv_radar.schemas import RankedPaperOut, dump_json
 
     ctx = load_context(config, db, debug)
     name, settings = resolve_profile(ctx.config, profile)
+    if no_rerank:
+        settings = settings.model_copy(update={"rerank": 0})
     day = parse_date(date)
+    judge = rerank_judge(ctx, settings)
     with open_existing(ctx.store_url) as store:
-        ranking = rank_day(store, name, settings, day=day, mode=mode, base=ctx.config.folder)
+        sync_library(ctx, settings, mode)
+        ranking = rank_day(
+            store,
+            name,
+            settings,
+            day=day,
+            mode=mode,
+            base=ctx.config.folder,
+            judge=judge if isinstance(judge, Judge) else None,
+        )
+        print_rerank(ranking, settings, judge)
         empty = (
             ""
             if ranking.considered

@@ -83,9 +83,16 @@ def print_run(report: RunReport) -> None:
             if "extractive" in providers
             else ""
         )
+        ranked = next((stage.counts for stage in report.stages if stage.name == "rank"), {})
+        rerank = (
+            f"LLM rerank: {ranked['rerank_calls']} calls, {ranked['rerank_cache_hits']} cached, "
+            f"{ranked['rerank_failures']} failed; "
+            if "rerank_calls" in ranked
+            else ""
+        )
         out.print(
             f"{report.papers_announced} papers announced, {report.papers_matched} matched, "
-            f"{report.papers_shown} shown; summaries: {report.summary_calls} calls, "
+            f"{report.papers_shown} shown; {rerank}summaries: {report.summary_calls} calls, "
             f"{report.summary_cache_hits} cached, {report.summary_failures} failed; "
             f"tokens {report.tokens_in:,} in / {report.tokens_out:,} out{cost}; "
             f"{report.seconds:.1f} s"
@@ -231,17 +238,27 @@ def demo(
     abstracts and categories) in rss.arxiv.org's exact format, shown as if announced on
     Monday 27 April 2026. Only 3 of them were announced that day; the digest, the site and
     the feeds say so. The normal ingestion code reads the day through a local transport: no
-    network, no API key. Papers are ranked with the default keywords and the top ones get
-    extractive summaries (sentences from the abstract). Writes README.md, feeds, the site and
-    exports into --output.
+    network, no API key. Papers are ranked in hybrid mode, by the default keywords and by
+    their meaning's closeness to two sentences of the demo reader's interests (a local model,
+    no download), and the top ones get extractive summaries (sentences from the abstract).
+    Writes README.md, feeds, the site, exports and the demo's configuration
+    (arxiv-radar-demo.toml, for rank and serve) into --output.
 
     Example:
 
       arxiv-radar demo && python -m http.server -d arxiv-radar-demo/site
     """
     from arxiv_radar import pipeline
-    from arxiv_radar.demo import DEMO_NOTICE, DEMO_NOW, demo_config, demo_transport, seed_store
-    from arxiv_radar.publish.output import check_output_folder
+    from arxiv_radar.demo import (
+        DEMO_CONFIG_NAME,
+        DEMO_NOTICE,
+        DEMO_NOW,
+        demo_config,
+        demo_config_text,
+        demo_transport,
+        seed_store,
+    )
+    from arxiv_radar.publish.output import check_output_folder, write_report
     from arxiv_radar.store import Store
 
     setup_logging(debug)
@@ -255,6 +272,8 @@ def demo(
             f"the output folder {output} cannot be created ({error.strerror or error}): "
             "choose another --output, or fix the folder: it must be a folder you can write to"
         ) from None
+    config_file = output / DEMO_CONFIG_NAME  # so that rank and serve see the demo's ranking
+    write_report(output, config_file, demo_config_text(), force=force)
     ctx = Context(config=demo_config(), store_url=str(output / "arxiv-radar.db"))
     with Store.open(ctx.store_url) as store:
         seed_store(store)  # the records' submission dates, which a listing feed lacks
@@ -274,9 +293,11 @@ def demo(
         f"  the report   {escape(str(output / 'reports'))}/"
     )
     db = escape(shlex.quote(ctx.store_url))
+    with_config = f"--config {escape(shlex.quote(str(config_file)))} --db {db}"
     out.print(
-        "\n[bold]Explore the demo's store[/] (every command takes --db):\n"
+        "\n[bold]Explore the demo's store[/] with its configuration (its reader's interests):\n"
         f"  arxiv-radar papers --db {db}\n"
-        f"  arxiv-radar rank --db {db}\n"
-        f"  arxiv-radar serve --db {db}"
+        f"  arxiv-radar rank {with_config}\n"
+        f"  arxiv-radar rank {with_config} --explain 2107.07364\n"
+        f"  arxiv-radar serve {with_config}"
     )

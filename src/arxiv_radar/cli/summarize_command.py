@@ -24,13 +24,14 @@ from arxiv_radar.cli.common import (
     out,
     parse_date,
 )
-from arxiv_radar.cli.rank_command import resolve_profile
+from arxiv_radar.cli.rank_command import print_rerank, rerank_judge, resolve_profile, sync_library
 from arxiv_radar.errors import LLMError
 from arxiv_radar.text.plain import one_line
 
 if TYPE_CHECKING:  # imported where used: every command starts without them
     from arxiv_radar.models import Paper
     from arxiv_radar.store import Store
+    from arxiv_radar.summarize.runner import Spent
     from arxiv_radar.summarize.stage import PaperOutcome, SummarizeReport
 
 
@@ -42,9 +43,10 @@ def run_stage(
     env: Mapping[str, str],
     force: bool = False,
     on_progress: Callable[[PaperOutcome], None] | None = None,
+    spent: Spent | None = None,
 ) -> SummarizeReport:
     """Summarize ``papers`` as configured, with a polite arXiv client when the input mode
-    reads full texts or PDFs."""
+    reads full texts or PDFs; ``spent``: what the LLM rerank spent of the budget before."""
     from arxiv_radar.summarize.providers import resolve_provider
     from arxiv_radar.summarize.service import needs_arxiv, summarize_configured
 
@@ -61,6 +63,7 @@ def run_stage(
             arxiv=arxiv,
             force=force,
             on_progress=on_progress,
+            spent=spent,
         )
     finally:
         if arxiv is not None:
@@ -145,6 +148,8 @@ def summarize(
     and limitations) plus a one-line TL;DR, in summaries.language. Summaries are cached by
     paper version, provider and model, prompt, input mode and language: running again makes
     no calls. A failed paper is recorded with its error and tried again on the next run.
+    A profile with rerank = K has its top K papers reordered by the LLM first (see rank);
+    those calls count in summaries.budget too.
 
     Providers (summaries.provider): dashscope (qwen-long, DASHSCOPE_API_KEY), openai,
     deepseek, ollama, openai-compatible (any base_url), local (a GGUF file, in process),
@@ -161,6 +166,7 @@ def summarize(
     Exit code 5 when every call failed (the endpoint is down or refuses the key).
     """
     from arxiv_radar.rank.ranker import rank_day
+    from arxiv_radar.rank.rerank import Judge
     from arxiv_radar.store import Store
 
     ctx = load_context(config, db, debug)
@@ -170,9 +176,19 @@ def summarize(
         return
     name, settings = resolve_profile(ctx.config, profile)
     count = top if top is not None else section.max_papers
+    judge = rerank_judge(ctx, settings)
     with Store.open(ctx.store_url) as store:
         # the stored ranking; computed and stored only when the store has none current
-        ranking = rank_day(store, name, settings, day=parse_date(date), base=ctx.config.folder)
+        sync_library(ctx, settings)
+        ranking = rank_day(
+            store,
+            name,
+            settings,
+            day=parse_date(date),
+            base=ctx.config.folder,
+            judge=judge if isinstance(judge, Judge) else None,
+        )
+        print_rerank(ranking, settings, judge)
         papers = [item.paper for item in ranking.ranked[:count]]
         if not papers:
             message = f"No ranked papers on {ranking.day} for profile {name}: nothing to summarize."
@@ -189,6 +205,7 @@ def summarize(
                 env=os.environ,
                 force=force,
                 on_progress=advance,
+                spent=ranking.rerank.spent if ranking.rerank else None,
             )
     if as_json:
         payload = {"day": str(ranking.day), "profile": name, **report.as_dict()}

@@ -3,6 +3,9 @@
 Each stage receives only its own section (:class:`ArxivConfig`, :class:`ProfileConfig`,
 :class:`SummaryConfig`, :class:`StoreConfig`, :class:`PublishConfig`); :class:`Config` holds
 them all, and :meth:`Config.named_profile` gives a profile with its name.
+
+Long on purpose: every setting, its default, bounds and comment, in one place that the
+documentation and the example file are checked against.
 """
 
 from __future__ import annotations
@@ -65,6 +68,17 @@ _EMAIL = re.compile(r"^[^@\s<>()]+@[^@\s<>()]+\.[^@\s<>()]+$")
 def _is_arxiv_host(host: str | None) -> bool:
     host = (host or "").lower().rstrip(".")
     return host == "arxiv.org" or host.endswith(".arxiv.org")
+
+
+def _env_name(value: str, example: str) -> str:
+    """``value`` when it is an environment variable's name (where a key is read from)."""
+    if not _ENV_VAR_NAME.match(value):
+        raise invalid(
+            "found a value that is not an environment variable name "
+            "(put the key itself in the environment, never in this file)",
+            f"a variable name such as {example}",
+        )
+    return value
 
 
 class ArxivConfig(BaseModel):
@@ -146,20 +160,49 @@ class ProfileConfig(BaseModel):
     interests: list[NonEmpty] = Field(default_factory=list)
     seed_papers: list[NonEmpty] = Field(default_factory=list)
     library: NonEmpty | None = None
+    # a Zotero web library (users/<id>, groups/<id> or its URL), its API key in zotero_key_env
+    zotero: NonEmpty | None = None
+    zotero_key_env: str = "ZOTERO_API_KEY"
     # hybrid: score = keyword score + semantic_weight x similarity (docs/relevance.md)
     semantic_weight: float = Field(default=DEFAULT_SEMANTIC_WEIGHT, ge=0)
     # hybrid, once the reader marked enough papers: + feedback_weight x (2p - 1)
     feedback_weight: float = Field(default=2.0, ge=0)
+    # semantic and hybrid: the day's papers ranked first that expand the profile (0: none)
+    expansion_per_1000: int = Field(default=10, ge=0, le=100)
+    # the LLM of [summaries] judges the top `rerank` papers, which it reorders (0: off)
+    rerank: int = Field(default=0, ge=0, le=100)
 
     @model_validator(mode="after")
     def _hybrid_by_default(self) -> Self:
-        """A profile that says what it is about (interests, seed papers or a library) ranks
-        in ``hybrid`` mode unless it names a mode."""
+        """A profile that says what it is about (interests, seed papers, a library or a
+        Zotero library) ranks in ``hybrid`` mode unless it names a mode."""
         if "mode" not in self.model_fields_set and (
-            self.interests or self.seed_papers or self.library
+            self.interests or self.seed_papers or self.library or self.zotero
         ):
             object.__setattr__(self, "mode", "hybrid")
         return self
+
+    @field_validator("zotero")
+    @classmethod
+    def _zotero_library(cls, value: str | None) -> str | None:
+        from arxiv_radar.zotero import ZoteroLibrary
+
+        if value is not None:
+            try:
+                ZoteroLibrary.parse(value)
+            except ValueError:
+                raise invalid(
+                    f"found '{value}'",
+                    'a Zotero library: "users/<userID>" (the number shown at '
+                    'https://www.zotero.org/settings/keys), "groups/<groupID>", or the full '
+                    "URL of one",
+                ) from None
+        return value
+
+    @field_validator("zotero_key_env")
+    @classmethod
+    def _zotero_key_name(cls, value: str) -> str:
+        return _env_name(value, "ZOTERO_API_KEY")
 
     @field_validator("category_weights", mode="before")
     @classmethod
@@ -267,14 +310,8 @@ class SummaryConfig(BaseModel):
 
     @field_validator("api_key_env")
     @classmethod
-    def _env_name(cls, value: str) -> str:
-        if not _ENV_VAR_NAME.match(value):
-            raise invalid(
-                "found a value that is not an environment variable name "
-                "(put the key itself in the environment, never in this file)",
-                "a variable name such as DASHSCOPE_API_KEY",
-            )
-        return value
+    def _key_name(cls, value: str) -> str:
+        return _env_name(value, "DASHSCOPE_API_KEY")
 
 
 class StoreConfig(BaseModel):

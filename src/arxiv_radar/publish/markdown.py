@@ -207,7 +207,8 @@ class SummaryView:
 @dataclass(frozen=True, slots=True)
 class PaperView:
     """One ranked paper as the README shows it. Text fields are raw (the template escapes
-    them); ``url`` is validated; ``score`` has one decimal; ``abstract`` is the excerpt."""
+    them); ``url`` is validated; ``score`` has one decimal; ``abstract`` is the excerpt;
+    ``llm_relevance`` and ``llm_reason`` are the LLM rerank's judgement (None without one)."""
 
     rank: int
     title: str
@@ -222,6 +223,9 @@ class PaperView:
     abstract: str
     summary: SummaryView | None
     entry: DigestEntry
+    llm_relevance: int | None = None
+    llm_reason: str | None = None
+    why: str | None = None  # ranked by meaning: the keywords and the nearest anchor
 
 
 def _paper_view(entry: DigestEntry, digest: Digest, abstract_chars: int) -> PaperView:
@@ -242,6 +246,11 @@ def _paper_view(entry: DigestEntry, digest: Digest, abstract_chars: int) -> Pape
         abstract=abstract_excerpt(paper.abstract, abstract_chars),
         summary=_summary_view(entry.summary),
         entry=entry,
+        llm_relevance=ranked.explanation.rerank.relevance if ranked.explanation.rerank else None,
+        llm_reason=one_line(ranked.explanation.rerank.reason)
+        if ranked.explanation.rerank
+        else None,
+        why=one_line(ranked.explanation.brief() or "") or None,
     )
 
 

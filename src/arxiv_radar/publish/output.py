@@ -194,12 +194,16 @@ def publish(
     )
 
 
-def write_report(output: Path, path: Path, text: str) -> Path:
+def write_report(output: Path, path: Path, text: str, *, force: bool | None = None) -> Path:
     """Write the run's report ``text`` to ``path`` (from :attr:`Published.report`) as an
-    output of ``output``, recorded in its manifest; a failed write raises :class:`UsageError`."""
+    output of ``output``, recorded in its manifest; a failed write raises :class:`UsageError`.
+    With ``force`` not None, a file there that arxiv-radar did not write is refused first
+    (:class:`UsageError`, exit 2) unless ``force`` (the demo's configuration file)."""
     contents = {path: text}
     try:
         owned = OwnedFiles(output)
+        if force is not None:
+            owned.check([path], force=force)
         owned.begin(contents)
         write_atomic(path, text)
         owned.commit(contents)

@@ -12,6 +12,12 @@
     assets/katex/              KaTeX 0.16 (its script, stylesheet, auto-render, woff2 fonts and
                                LICENSE), copied from the package
     assets/favicon.svg         copied from the package
+    assets/feedback.js         copied from the package: 👍/👎 buttons, used only by the pages
+                               ``arxiv-radar serve`` renders (``feedback_api``)
+
+Each paper says, under "Feedback", the ``arxiv-radar feedback`` command that marks it up or
+down for the digest's profile. Pages the server renders (``feedback_api``) also load
+``feedback.js``, which turns that into 👍/👎 buttons for a reader holding the profile's token.
 
 Papers are rendered into the HTML, so every page reads without JavaScript and from
 ``file://``; the scripts only show and hide cards and typeset TeX math (``$...$``,
@@ -43,6 +49,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -86,7 +93,7 @@ DATA_SCHEMA = DIGEST_SCHEMA
 """The ``schema`` value of ``data.json``; its ``schema_version`` is :data:`DATA_VERSION`."""
 DATA_VERSION = DIGEST_SCHEMA_VERSION
 
-ASSETS = ("site.css", "site.js", "math.js", "favicon.svg")
+ASSETS = ("site.css", "site.js", "math.js", "favicon.svg", "feedback.js")
 """The site's own files in the package's ``static/``, copied into ``assets/``."""
 KATEX = "katex"
 """The folder of ``static/`` holding KaTeX, copied whole into ``assets/katex/``."""
@@ -114,6 +121,7 @@ def write_site(
     folder: Path,
     *,
     archive: Iterable[Digest | dt.date] | None = None,
+    feedback_api: str | None = None,
 ) -> SiteFiles:
     """Write ``digest`` as a static site into ``folder`` (created if missing): the files of
     :func:`render_site`, written atomically one by one.
@@ -121,7 +129,7 @@ def write_site(
     Raises :class:`OSError` when a file cannot be written; files written before it stay,
     and ``index.html``, ``data.json`` and ``archive/index.html`` are written last.
     """
-    rendered = render_site(digest, folder, archive=archive)
+    rendered = render_site(digest, folder, archive=archive, feedback_api=feedback_api)
     for path, content in rendered.files:
         write_atomic(path, content)
     logger.info("site: wrote %d files to %s", len(rendered.files), folder)
@@ -146,6 +154,7 @@ def render_site(
     folder: Path,
     *,
     archive: Iterable[Digest | dt.date] | None = None,
+    feedback_api: str | None = None,
 ) -> RenderedSite:
     """Render ``digest`` as a static site under ``folder`` without writing anything.
 
@@ -155,6 +164,10 @@ def render_site(
     out. ``None`` lists every page already in ``archive/``. The digest's own day is always
     listed. ``index.html`` and ``data.json`` show the newest day listed, and are left as
     they are when that day's page is on disk but its digest was not given (a backfill).
+
+    ``feedback_api`` (the server's: ``api/feedback``, a path from the site's root) makes the
+    day pages load ``assets/feedback.js``, which shows 👍/👎 buttons posting there to a
+    reader holding the profile's token (docs/server.md); the static site has none.
 
     A template error raises before anything is written.
     """
@@ -181,11 +194,13 @@ def render_site(
     # Everything is rendered before anything is written: a template error writes nothing.
     files = [(folder / "assets" / name, asset_bytes(name)) for name in asset_names()]
     for day in sorted(digests):
-        html = _render_day(env, digests[day], root="../")
+        html = _render_day(env, digests[day], root="../", feedback_api=feedback_api)
         files.append((_page(archive_dir, day), html))
     if newest is not None:
         files.append((folder / "data.json", dump_json(DigestOut.of(newest)).encode("utf-8")))
-        files.append((folder / "index.html", _render_day(env, newest, root="")))
+        files.append(
+            (folder / "index.html", _render_day(env, newest, root="", feedback_api=feedback_api))
+        )
     files.append((archive_dir / "index.html", _render_archive(env, newest or digest, days)))
     return RenderedSite(
         files=tuple(files),
@@ -255,6 +270,7 @@ def _environment() -> Environment:
         announce_types=[kind.value for kind in AnnounceType],
     )
     env.filters["long_date"] = _long_date
+    env.filters["shell"] = shlex.quote
     return env
 
 
@@ -266,7 +282,9 @@ def _clean_printed(value: Any) -> Any:
     return value
 
 
-def _render_day(env: Environment, digest: Digest, *, root: str) -> bytes:
+def _render_day(
+    env: Environment, digest: Digest, *, root: str, feedback_api: str | None = None
+) -> bytes:
     entries = digest.entries
     categories = sorted({c for entry in entries for c in entry.ranked.paper.categories})
     scores = [entry.ranked.score for entry in entries]
@@ -277,6 +295,7 @@ def _render_day(env: Environment, digest: Digest, *, root: str) -> bytes:
         categories=categories,
         max_score=max(scores, default=0.0),
         generated=digest.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        feedback_api=root + feedback_api if feedback_api else None,
     )
     return html.encode("utf-8")
 

@@ -1,6 +1,7 @@
-"""A profile's anchors as vectors: its interests, seed papers and library, embedded.
+"""A profile's anchors as vectors: its interests, keywords, seed papers and library, embedded.
 
-:func:`semantic_profile` turns ``interests`` (each sentence is an anchor), ``seed_papers``
+:func:`semantic_profile` turns ``interests`` (each sentence is an anchor), the ``keywords``
+(their words together, one anchor: a reader's keywords describe their work too), ``seed_papers``
 (each stored paper, through the store's vectors: a paper is embedded once), ``library``
 (each entry: the stored paper when it names an arXiv id the store holds, else its title and
 abstract) and the papers the reader marked up (``arxiv-radar feedback``; those marked down
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from arxiv_radar.config import ProfileConfig
-from arxiv_radar.errors import ConfigError, require_extra
+from arxiv_radar.errors import ConfigError
 from arxiv_radar.rank.semantic import Anchor, Preference, SemanticProfile
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from arxiv_radar.rank.semantic import Vectors
     from arxiv_radar.store import Store
 
-__all__ = ["MIN_JUDGED", "has_anchors", "learn_preference", "semantic_profile"]
+__all__ = ["MIN_JUDGED", "has_anchors", "keyword_terms", "learn_preference", "semantic_profile"]
 
 MIN_JUDGED = 3
 """Papers marked up, and papers marked down, before a model of the feedback is learned."""
@@ -33,7 +34,19 @@ MIN_JUDGED = 3
 
 def has_anchors(profile: ProfileConfig) -> bool:
     """True when the profile says what it is about beyond keywords."""
-    return bool(profile.interests or profile.seed_papers or profile.library)
+    return bool(profile.interests or profile.seed_papers or profile.library or profile.zotero)
+
+
+def keyword_terms(profile: ProfileConfig) -> list[str]:
+    """The profile's keywords as words: each plain keyword, each rule's term or label (a
+    regular expression without a label says nothing in words and is left out)."""
+    terms: list[str] = []
+    for keyword in profile.keywords:
+        if isinstance(keyword, str):
+            terms.append(keyword)
+        elif keyword.label or keyword.term:
+            terms.append(keyword.label or keyword.term or "")
+    return list(dict.fromkeys(terms))
 
 
 def semantic_profile(
@@ -50,6 +63,7 @@ def semantic_profile(
     the profile's negatives."""
     from arxiv_radar.embed.papers import embed_papers
     from arxiv_radar.library import library_path, load_library
+    from arxiv_radar.zotero import cached_library
 
     anchors: list[Anchor] = []
     texts: list[str] = []
@@ -58,6 +72,10 @@ def semantic_profile(
     for interest in profile.interests:
         anchors.append(Anchor("interest", interest))
         texts.append(interest)
+    terms = keyword_terms(profile)
+    if terms:
+        anchors.append(Anchor("keywords", ", ".join(terms)))
+        texts.append(", ".join(terms))
 
     seeds = list(dict.fromkeys(profile.seed_papers))
     stored = store.get_papers(seeds) if seeds else {}
@@ -72,8 +90,10 @@ def semantic_profile(
         paper = stored[arxiv_id].paper
         paper_anchors.append((Anchor("seed", f"{paper.title} (arXiv:{arxiv_id})"), arxiv_id))
 
-    if profile.library:
-        entries = load_library(library_path(profile.library, base))
+    entries = load_library(library_path(profile.library, base)) if profile.library else []
+    if profile.zotero:  # the copy kept by the last sync (runtime.sync_zotero)
+        entries.extend(cached_library(profile.zotero, base).entries)
+    if entries:
         known = store.get_papers([e.arxiv_id for e in entries if e.arxiv_id])
         for entry in entries:
             if entry.arxiv_id and entry.arxiv_id in known:
@@ -91,8 +111,8 @@ def semantic_profile(
 
     if not anchors and not paper_anchors:
         raise ConfigError(
-            "semantic ranking needs interests, seed_papers or a library in the profile, or a "
-            "paper marked up with `arxiv-radar feedback ID up`"
+            "semantic ranking needs keywords, interests, seed_papers or a library in the "
+            "profile, or a paper marked up with `arxiv-radar feedback ID up`"
         )
     rows = []
     if texts:
@@ -124,9 +144,6 @@ def learn_preference(liked: Vectors, disliked: Vectors) -> Preference:
     """A logistic regression (scikit-learn) of up (``liked``) against down (``disliked``)
     on the papers' vectors, classes weighted equally: the direction in which the reader's
     taste lies, as arxiv-sanity learns one from a reader's tags."""
-    require_extra(
-        "semantic", "learning from feedback", {"sklearn": "scikit-learn", "numpy": "numpy"}
-    )
     from sklearn.linear_model import LogisticRegression
 
     features = np.vstack([liked, disliked])

@@ -6,13 +6,17 @@ read model, keyed by :func:`~arxiv_radar.store.rankings.config_hash`) and the da
 are still those it ranked, that ranking is returned as stored: nothing is scored. Otherwise
 the papers are ranked with the profile's scorer and, with ``save``, the ranking is stored
 with every paper's score and explanation (dropped papers included, with the reason).
-Nothing here prints.
+With a ``judge`` and a profile whose ``rerank`` is above 0, the profile's top papers are
+judged and reordered by the LLM (:mod:`arxiv_radar.rank.rerank`) before the ranking is
+stored; a stored ranking whose top papers that judge has not all judged is ranked again
+(judgements come from their cache, so only the missing ones are paid for). Nothing here
+prints.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +26,13 @@ from arxiv_radar.config import ProfileConfig
 from arxiv_radar.errors import UsageError
 from arxiv_radar.models import AnnounceType, Explanation, Paper, RankedPaper, StoredPaper
 from arxiv_radar.rank import compile_profile
+from arxiv_radar.rank.key import anchors_fingerprint, ranking_key
+from arxiv_radar.rank.rerank import Judge, RerankReport, is_reranked, rerank_ranked
 from arxiv_radar.rank.scoring import SEMANTIC_MODES, Candidate, Mode, Scorer
 from arxiv_radar.store import Store
 from arxiv_radar.store.rankings import (
     RankingEntry,
     StoredRanking,
-    config_hash,
     papers_hash,
 )
 
@@ -46,6 +51,7 @@ class DayRanking:
     considered: int
     ranked: list[RankedPaper]
     explanations: dict[str, Explanation]  # every considered paper, dropped ones included
+    rerank: RerankReport | None = None  # what the LLM rerank did in this call, if it ran
 
     @property
     def kept(self) -> int:
@@ -89,9 +95,12 @@ def rank_day(
     save: bool = True,
     embedder: Embedder | None = None,
     base: Path | None = None,
+    judge: Judge | None = None,
 ) -> DayRanking:
     """The ranking of the papers announced on ``day`` (default: the latest): the stored one
-    when it is current, else computed (and stored, with ``save``).
+    when it is current, else computed (and stored, with ``save``). ``judge``: the LLM that
+    reranks the top ``profile.rerank`` papers (None: no rerank call; a stored ranking is
+    read back as it is).
 
     ``semantic`` and ``hybrid`` embed the day's papers that the store has no vector of (with
     ``embedder``, default: :func:`arxiv_radar.embed.model.load_embedder`) and the profile's
@@ -99,26 +108,34 @@ def rank_day(
     day = resolve_day(store, day)
     candidates = candidates_for_day(store, day)
     feedback = store.feedback(profile_name)
-    if (
-        mode is None
-        and "mode" not in profile.model_fields_set
-        and any(value > 0 for value in feedback.values())
-    ):
-        mode = "hybrid"  # a paper marked up says what the profile is about, as interests do
+    mode, key = ranking_key(store, profile_name, profile, mode=mode, embedder=embedder)
     chosen = mode or profile.mode
     if not candidates:
         return DayRanking(day, profile_name, chosen, 0, [], {})
     semantic = chosen in SEMANTIC_MODES
-    extra = anchors_fingerprint(profile, embedder, base, feedback) if semantic else ""
-    key = config_hash(profile, mode, extra=extra)
     fingerprint = papers_hash((c.paper, c.announce_type) for c in candidates)
+    if semantic:  # what the anchors come from, read without the model
+        fingerprint += "+" + anchors_fingerprint(profile, base, feedback)
     stored = store.ranking(profile_name, day, key)
     if stored is not None and stored.papers_hash == fingerprint:
-        return from_stored(stored, {c.paper.arxiv_id: c.paper for c in candidates})
+        found = from_stored(stored, {c.paper.arxiv_id: c.paper for c in candidates})
+        if judge is None or is_reranked(found.ranked, profile.rerank, judge.model):
+            return found
     inputs = (
         _semantic_inputs(store, profile, candidates, embedder, base, feedback) if semantic else None
     )
     ranking = _compute(candidates, profile_name, profile, day, mode, inputs)
+    if judge is not None and profile.rerank and ranking.ranked:
+        reranked, report = rerank_ranked(ranking.ranked, profile, store, judge)
+        judged = {item.paper.arxiv_id: item.explanation for item in reranked}
+        ranking = dataclasses.replace(
+            ranking,
+            ranked=reranked,
+            explanations={
+                key: judged.get(key, value) for key, value in ranking.explanations.items()
+            },
+            rerank=report,
+        )
     if save:
         store.save_ranking(to_stored(ranking, candidates, key, fingerprint))
     return ranking
@@ -132,33 +149,6 @@ class SemanticInputs:
     vectors: Mapping[str, Vectors]
 
 
-def anchors_fingerprint(
-    profile: ProfileConfig,
-    embedder: Embedder | None,
-    base: Path | None,
-    feedback: Mapping[str, int],
-) -> str:
-    """What a semantic ranking depends on beyond the profile's settings, read from its
-    sources without loading the model: the model's id, the library file's content and the
-    reader's feedback (interests and seed papers are settings). Part of the ranking's
-    configuration hash, so that a stored ranking is read back without embedding anything."""
-    from arxiv_radar.embed.model import model_spec
-
-    model_id = embedder.model_id if embedder is not None else model_spec().model_id
-    digest = hashlib.sha256(model_id.encode())
-    if profile.library:
-        from arxiv_radar.library import library_path
-
-        try:
-            content = library_path(profile.library, base).read_bytes()
-            digest.update(b"\nlibrary\n" + hashlib.sha256(content).digest())
-        except OSError:
-            digest.update(b"\nlibrary unreadable")  # ranking says why, with the path
-    for arxiv_id, judgement in sorted(feedback.items()):
-        digest.update(f"\n{arxiv_id}\t{judgement}".encode())
-    return digest.hexdigest()[:16]
-
-
 def _semantic_inputs(
     store: Store,
     profile: ProfileConfig,
@@ -169,7 +159,6 @@ def _semantic_inputs(
 ) -> SemanticInputs:
     from arxiv_radar.embed.model import load_embedder
 
-    # first: without the semantic extra it names the install line (numpy comes with it)
     embedder = embedder or load_embedder()
     from arxiv_radar.embed.papers import embed_papers
     from arxiv_radar.rank.anchors import semantic_profile
@@ -205,6 +194,7 @@ def _semantic(profile: ProfileConfig, mode: Mode, inputs: SemanticInputs) -> Sco
         inputs.profile,
         inputs.vectors,
         weight=profile.semantic_weight,
+        expansion=profile.expansion_per_1000,
     )
 
 

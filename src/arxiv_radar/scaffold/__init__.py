@@ -347,6 +347,7 @@ def _facts(config: Config, config_file: str) -> _Facts:
     warnings: list[str] = []
     store = _store_file(config.store.url)
     secrets = [config.summaries.api_key_env, *PROVIDER_KEYS]
+    secrets += [p.zotero_key_env for p in config.profiles.values() if p.zotero]  # Zotero keys
     if store is None:
         secrets.append("ARXIV_RADAR_DB")
         warnings.append(

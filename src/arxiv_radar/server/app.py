@@ -7,7 +7,8 @@ calls arXiv or a model: every response is rendered from the store and cached per
 state (see :mod:`arxiv_radar.server.data` and :mod:`arxiv_radar.server.caching`).
 
 ``read_only=True`` never writes to the store (no schema migration on open, rankings are
-computed in memory) and has no ``/admin`` routes.
+computed in memory) and has no ``/admin`` routes and no ``/api/feedback`` (its pages show
+no feedback buttons).
 
 Errors map to statuses in one handler: a store that cannot be read is 503, a held run lock
 409, bad input 400/422, an unknown day, paper or category 404.
@@ -46,6 +47,7 @@ from arxiv_radar.server.admin import ADMIN_TOKEN_ENV, admin_routes
 from arxiv_radar.server.caching import ResponseCache
 from arxiv_radar.server.data import StoreData
 from arxiv_radar.server.fastpath import CachedPaths
+from arxiv_radar.server.feedback import FEEDBACK_API, feedback_routes
 from arxiv_radar.server.guard import RequestGuard
 from arxiv_radar.server.render import Renderer, plain_paths
 from arxiv_radar.server.routes_api import api_routes
@@ -97,7 +99,7 @@ def create_app(
     - ``config``: the configuration (categories, profile, title, ...).
     - ``store_url``: the store to serve (default ``config.store.url``), opened on first use
       and closed on shutdown; or ``store``: an open store (the caller closes it).
-    - ``read_only``: never write to the store; no ``/admin`` routes.
+    - ``read_only``: never write to the store; no ``/admin`` routes, no ``/api/feedback``.
     - ``clock``: the time, for ``/health``'s age of the last run.
     - ``runner``: what ``POST /admin/refresh`` runs (default: the daily run as ``arxiv-radar
       run`` does it on this store); or ``controller``: a shared :class:`RunController`
@@ -126,7 +128,12 @@ def create_app(
         cache_ttl=cache_ttl,
         owns_store=store is None,
     )
-    renderer = Renderer(data, ResponseCache(), max_age=cache_max_age)
+    renderer = Renderer(
+        data,
+        ResponseCache(),
+        max_age=cache_max_age,
+        feedback_api=None if read_only else FEEDBACK_API,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -155,6 +162,8 @@ def create_app(
             stale_after=stale_after,
         )
     )
+    if not read_only:
+        app.include_router(feedback_routes(data))
     token = admin_token if admin_token is not None else env.get(ADMIN_TOKEN_ENV, "")
     app.state.controller = None
     if token.strip() and not read_only:

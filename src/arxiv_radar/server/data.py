@@ -27,7 +27,6 @@ from arxiv_radar.config import Config
 from arxiv_radar.models import Digest
 from arxiv_radar.publish.digest import make_digest, summaries_for
 from arxiv_radar.store import Store, StoredRanking
-from arxiv_radar.store.rankings import config_hash
 
 __all__ = ["DayView", "StoreData", "StoreState"]
 
@@ -74,7 +73,6 @@ class StoreData:
         named = config.named_profile(profile)  # an unknown profile fails here, at once
         self.profile_config = named.settings
         self.profile = named.name
-        self.config_hash = config_hash(self.profile_config)
         self._open_store = open_store
         self._owns_store = owns_store
         self._store: Store | None = None
@@ -136,6 +134,19 @@ class StoreData:
             self._state_read = now
             return state
 
+    def ranking_keys(self) -> list[str]:
+        """The configuration hashes the profile's rankings are stored under, as ``rank`` and
+        the daily run compute them: the current one first, then, for a profile that turned
+        to ``hybrid`` with its first paper marked up, the one it had before (so its pages
+        stay up until the next run ranks the day again)."""
+        from arxiv_radar.rank.key import ranking_key
+
+        keys = [
+            ranking_key(self.store, self.profile, self.profile_config, follow_feedback=follow)[1]
+            for follow in (True, False)
+        ]
+        return list(dict.fromkeys(keys))
+
     # -- days ---------------------------------------------------------------------------------
 
     def day_view(self, state: StoreState, day: dt.date | None = None) -> DayView | None:
@@ -157,7 +168,14 @@ class StoreData:
 
     def _build_view(self, day: dt.date) -> DayView | None:
         store = self.store
-        stored = store.ranking(self.profile, day, self.config_hash)
+        stored = next(
+            (
+                found
+                for key in self.ranking_keys()
+                if (found := store.ranking(self.profile, day, key)) is not None
+            ),
+            None,
+        )
         if stored is None or not stored.considered:
             return None
         shown = [entry.arxiv_id for entry in stored.entries if entry.rank is not None]
@@ -210,4 +228,7 @@ class StoreData:
 
     def days(self) -> list[dt.date]:
         """Every day with a stored ranking for this profile and configuration, newest first."""
-        return sorted(self.store.ranked_days(self.profile, self.config_hash), reverse=True)
+        days = {
+            day for key in self.ranking_keys() for day in self.store.ranked_days(self.profile, key)
+        }
+        return sorted(days, reverse=True)

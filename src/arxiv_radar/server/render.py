@@ -86,8 +86,16 @@ def no_digest(day: dt.date | None = None) -> HTTPException:
 class Renderer:
     """Cached answers for one app: feeds, site pages and any JSON document of the store."""
 
-    def __init__(self, data: StoreData, cache: ResponseCache, *, max_age: int) -> None:
+    def __init__(
+        self,
+        data: StoreData,
+        cache: ResponseCache,
+        *,
+        max_age: int,
+        feedback_api: str | None = None,
+    ) -> None:
         self.data = data
+        self.feedback_api = feedback_api
         self.cache = cache
         self.cache_control = f"public, max-age={max_age}"
         self.asset_cache_control = f"public, max-age={max(max_age, 86400)}"
@@ -134,11 +142,12 @@ class Renderer:
 
     async def page(self, request: Request, name: str, day: dt.date | None = None) -> Response:
         """A page of the site (``index.html``, ``data.json``, ``archive/index.html`` or
-        ``archive/<day>.html``), rendered by :func:`arxiv_radar.publish.site.write_site`."""
+        ``archive/<day>.html``), rendered by :func:`arxiv_radar.publish.site.write_site`;
+        with ``feedback_api``, the day pages load ``feedback.js`` (👍/👎 for a token's holder)."""
 
         def make(state: StoreState) -> CachedBody:
             view = self.view(state, day)
-            pages = site_pages(view.digest, self.data.days())
+            pages = site_pages(view.digest, self.data.days(), feedback_api=self.feedback_api)
             return CachedBody.make(
                 pages[name],
                 JSON if name.endswith(".json") else HTML,
@@ -201,9 +210,12 @@ def plain_paths(categories: Sequence[str]) -> dict[str, Hashable]:
     return paths
 
 
-def site_pages(digest: Digest, days: list[dt.date]) -> dict[str, bytes]:
+def site_pages(
+    digest: Digest, days: list[dt.date], *, feedback_api: str | None = None
+) -> dict[str, bytes]:
     """The site's pages for ``digest``, its archive listing ``days``, rendered by
-    :func:`~arxiv_radar.publish.site.write_site` into a temporary folder.
+    :func:`~arxiv_radar.publish.site.write_site` into a temporary folder (``feedback_api``:
+    the feedback endpoint its day pages post to, see ``write_site``).
 
     ``write_site`` lists the days whose pages are in ``archive/``: the other days get an
     empty placeholder there, so the archive index links every day the server can show.
@@ -215,7 +227,7 @@ def site_pages(digest: Digest, days: list[dt.date]) -> dict[str, bytes]:
         for day in days:
             if day < digest.announced_on:
                 (archive / f"{day.isoformat()}.html").touch()
-        written = site.write_site(digest, folder)
+        written = site.write_site(digest, folder, feedback_api=feedback_api)
         day_page = f"archive/{digest.announced_on.isoformat()}.html"
         pages = {day_page: (folder / day_page).read_bytes()}
         pages["archive/index.html"] = (archive / "index.html").read_bytes()

@@ -36,6 +36,8 @@ def config_hash(profile: ProfileConfig, mode: str | None = None, *, extra: str =
     profile's anchors as embedded)."""
     settings = profile.model_dump(mode="json")
     settings["mode"] = mode or profile.mode
+    if not settings.get("rerank"):  # off: the keys of rankings made before it existed
+        settings.pop("rerank", None)
     document: dict[str, object] = {"revision": RANKING_REVISION, "profile": settings}
     if extra:
         document["extra"] = extra

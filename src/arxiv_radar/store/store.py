@@ -33,12 +33,14 @@ from . import migrate
 from . import papers as paper_rows
 from . import publications as publication_rows
 from . import rankings as ranking_rows
+from . import reranks as rerank_rows
 from . import runs as run_rows
 from . import summaries as summary_rows
 from .connect import WRITE_OPTION, Target, build_engine, connect_error, describe, resolve
 from .lock import run_lock
 from .publications import Publication
 from .rankings import StoredRanking
+from .reranks import RerankRecord
 from .runs import RunRecord
 from .tables import RUN_STATUSES
 
@@ -316,6 +318,25 @@ class Store:
         with self._transaction("reading feedback") as conn:
             return feedback_rows.load(conn, profile)
 
+    def new_feedback_token(self, profile: str) -> str:
+        """A new random token that lets its holder record ``profile``'s feedback through the
+        server, replacing the one before; only its SHA-256 is stored, so this is the one time
+        it can be read."""
+        token = feedback_rows.new_token()
+        with self._transaction("saving a feedback token", write=True) as conn:
+            feedback_rows.save_token(conn, profile, token, _now())
+        return token
+
+    def revoke_feedback_token(self, profile: str) -> bool:
+        """Forget ``profile``'s feedback token (False: it had none)."""
+        with self._transaction("revoking a feedback token", write=True) as conn:
+            return feedback_rows.delete_token(conn, profile)
+
+    def feedback_token_matches(self, profile: str, token: str) -> bool:
+        """Whether ``token`` is ``profile``'s feedback token (compared in constant time)."""
+        with self._transaction("checking a feedback token") as conn:
+            return feedback_rows.token_matches(conn, profile, token)
+
     # -- rankings -----------------------------------------------------------------------------
 
     def save_ranking(self, ranking: StoredRanking) -> None:
@@ -349,6 +370,22 @@ class Store:
         """Each paper's newest usable summary (ok or incomplete), for publishing."""
         with self._transaction("reading summaries") as conn:
             return summary_rows.latest_for(conn, arxiv_ids)
+
+    # -- reranks ------------------------------------------------------------------------------
+
+    def save_rerank(self, record: RerankRecord) -> None:
+        """Store the LLM rerank's judgement (or failure) of a paper version under its key
+        (paper, version, model, prompt hash), replacing what was there."""
+        with self._transaction("saving a rerank", write=True) as conn:
+            rerank_rows.save(conn, record, _now())
+
+    def get_reranks(
+        self, model: str, prompt_hash: str, keys: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int], RerankRecord]:
+        """The judgements by ``model`` under ``prompt_hash`` of these (arxiv_id, version)
+        keys, failures included; keys never judged are absent."""
+        with self._transaction("reading reranks") as conn:
+            return rerank_rows.load(conn, model, prompt_hash, keys)
 
     # -- embeddings ---------------------------------------------------------------------------
 
