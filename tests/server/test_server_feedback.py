@@ -214,6 +214,31 @@ def test_bad_input_is_refused_and_nothing_recorded(
     assert recorded(folder) == {}
 
 
+def test_an_oversized_body_is_refused_before_the_token_is_read(
+    folder: Path, client: TestClient
+) -> None:
+    token = new_token(folder)
+    big = {"arxiv_id": MEDICAL, "judgement": "up", "pad": "x" * 20000}
+    declared = client.post("/api/feedback", json=big, headers=bearer(token))
+    assert declared.status_code == 413 and "longer than 16384 bytes" in declared.json()["detail"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: read until it is too long
+        yield b'{"arxiv_id": "' + MEDICAL.encode() + b'", "judgement": "up", "pad": "'
+        for _ in range(40):
+            yield b"x" * 1000
+        yield b'"}'
+
+    chunked = client.post(
+        "/api/feedback",
+        content=chunks(),
+        headers={**bearer(token), "Content-Type": "application/json"},
+    )
+    assert chunked.status_code == 413
+    small = client.post("/api/feedback", json={"arxiv_id": MEDICAL, "judgement": "up"})
+    assert small.status_code == 401  # within the limit: the route answers as before
+    assert recorded(folder) == {}
+
+
 def test_a_token_for_a_profile_no_longer_configured_is_404(
     folder: Path, client: TestClient
 ) -> None:

@@ -25,6 +25,7 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 __all__ = [
     "PatternMatcher",
@@ -199,7 +200,10 @@ class PreparedText:
         return self.lowered[start:end]  # lowering changed the length (rare scripts)
 
 
+@lru_cache(maxsize=16384)
 def prepare(text: str) -> PreparedText:
+    """``text`` made ready for matching; remembered, since every profile reads the same
+    papers (the result's lazily lowered text is the same for all of them)."""
     if text.isascii():
         return PreparedText(text, f" {text.encode('ascii').translate(_ASCII_WORDS).decode()} ")
     lowered = lower(text)

@@ -233,11 +233,16 @@ class SemanticScorer(Scorer):
         keyword = np.zeros(count)
         kept = np.zeros(count, dtype=bool)
         matched = np.zeros(count, dtype=bool)
-        for index, (paper, kind, _) in enumerate(distinct):
-            found = self._keyword(paper, kind)
-            if found is not None:
-                kept[index] = True
-                keyword[index], matched[index] = found
+        if semantic and not self._keywords.reads_text:
+            kinds = self._keywords.kept_types
+            kept[:] = [candidate.announce_type in kinds for candidate in distinct]
+        else:
+            points_of = self._keywords.points
+            for index, (paper, kind, _) in enumerate(distinct):
+                found = points_of(paper, kind)
+                if found is not None:
+                    kept[index] = True
+                    keyword[index], matched[index] = (0.0, False) if semantic else found
         rows = [
             i for i, candidate in enumerate(distinct) if candidate.paper.arxiv_id in self._vectors
         ]
