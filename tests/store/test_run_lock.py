@@ -80,3 +80,34 @@ def test_memory_stores_need_no_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             assert store.count_papers() == 1
     assert entered == ["outer", "nested", "another store"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stores_in_two_schemas_of_one_database_run_at_once() -> None:
+    """PostgreSQL: the run lock is the store's schema's, not the whole database's; so is the
+    lock that migrations take (both stores are created while the other holds its run lock)."""
+    from sqlalchemy import create_engine, text
+
+    from pg_helpers import pg_url_or_skip
+
+    url = pg_url_or_skip()
+    schemas = ("radar_lock_a", "radar_lock_b")
+    admin = create_engine(url)
+    try:
+        with admin.begin() as connection:
+            for schema in schemas:
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                connection.execute(text(f"CREATE SCHEMA {schema}"))
+        joiner = "&" if "?" in url else "?"
+        first, second = (f"{url}{joiner}options=-csearch_path%3D{schema}" for schema in schemas)
+        with Store.open(first) as one, one.run_lock():
+            assert other_process_tries(second) == "took it"  # another schema: not blocked
+            with Store.open(second) as two, two.run_lock():
+                two.ingest([make_entry("2405.00001")])  # its own tables, in its schema
+                assert one.count_papers() == 0
+            assert other_process_tries(first).startswith("refused: another arxiv-radar run")
+        assert other_process_tries(first) == "took it"
+    finally:
+        with admin.begin() as connection:
+            for schema in schemas:
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()

@@ -1,5 +1,8 @@
 """One run at a time per store: a file lock beside a SQLite file, an advisory lock in PostgreSQL.
 
+The PostgreSQL lock is keyed by the lock's name and the store's schema: two stores in two
+schemas of one database (``?options=-csearch_path%3Dradar``) run at the same time.
+
 Two ``arxiv-radar run`` processes on one store would fetch twice, pay for summaries twice and
 race to write the outputs. :func:`run_lock` makes the second one stop at once with a clear
 message instead. The lock is released when the block ends, and by the operating system (file
@@ -20,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from arxiv_radar.errors import StoreError
 from arxiv_radar.store.connect import Target
+from arxiv_radar.store.migrate import SCHEMA_KEY
 
 __all__ = ["RunLockedError", "run_lock"]
 
@@ -57,7 +61,9 @@ def run_lock(engine: Engine, target: Target, name: str = "run") -> Iterator[None
     key = zlib.crc32(f"arxiv-radar:{name}".encode()) & 0x7FFFFFFF
     try:
         connection = engine.connect()
-        taken = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+        taken = connection.execute(
+            text(f"SELECT pg_try_advisory_lock(:key, {SCHEMA_KEY})"), {"key": key}
+        )
         got = bool(taken.scalar())
         connection.commit()
     except SQLAlchemyError as exc:
@@ -69,7 +75,9 @@ def run_lock(engine: Engine, target: Target, name: str = "run") -> Iterator[None
     finally:
         try:
             if got:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.execute(
+                    text(f"SELECT pg_advisory_unlock(:key, {SCHEMA_KEY})"), {"key": key}
+                )
                 connection.commit()
         finally:
             connection.close()

@@ -30,6 +30,10 @@ _REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
 
 # Any constant: PostgreSQL sessions migrating at once queue on this lock.
 _PG_MIGRATION_LOCK = 0x61727876  # "arxv"
+SCHEMA_KEY = "hashtext(coalesce(current_schema(), ''))"
+"""The second key of arxiv-radar's PostgreSQL advisory locks: the store's schema (the first
+of its ``search_path`` that exists), so that stores in two schemas of one database never wait
+for each other."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -122,7 +126,10 @@ def upgrade(connection: Connection, display: str, *, from_scratch: bool = True) 
     transaction; the caller commits it.
     """
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+        # one lock per schema: stores in other schemas of the database migrate at once
+        connection.execute(
+            text(f"SELECT pg_advisory_xact_lock(:key, {SCHEMA_KEY})"), {"key": _PG_MIGRATION_LOCK}
+        )
     before = current_revision(connection)
     head = head_revision()
     if before == head:
