@@ -237,6 +237,8 @@ currency = "EUR"
 
 [store]
 url = "postgresql+psycopg://radar@db/arxiv_radar"
+pool_size = 12
+statement_timeout = 2.5
 
 [publish]
 title = "My <radar>"
@@ -351,7 +353,11 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
                 "llama3": {"input": 0.0, "output": 0.0, "currency": "EUR"},
             },
         },
-        "store": {"url": "postgresql+psycopg://radar@db/arxiv_radar"},
+        "store": {
+            "url": "postgresql+psycopg://radar@db/arxiv_radar",
+            "pool_size": 12,
+            "statement_timeout": 2.5,
+        },
         "publish": {
             "title": "My <radar>",
             "description": "Papers I read",

@@ -315,6 +315,8 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "summaries.prices.qwen-long.output": ("0.2", 0.2),
     "summaries.prices.qwen-long.currency": ("EUR", "EUR"),
     "store.url": ("env.db", "env.db"),
+    "store.pool_size": ("9", 9),
+    "store.statement_timeout": ("0.5", 0.5),
     "publish.title": ("My radar", "My radar"),
     "publish.description": ("Papers.", "Papers."),
     "publish.base_url": ("https://example.org/radar/", "https://example.org/radar/"),

@@ -206,7 +206,7 @@ def run(
     wanted = summaries and config.summaries.enabled
     if wanted and not options.dry_run:
         check_summaries(config, env)
-    with Store.open(store_url) as store:
+    with Store.open(store_url, **config.store.engine_options()) as store:
         client = build_client(config.arxiv, store, transport=transport)
         try:
             return pipeline.run(

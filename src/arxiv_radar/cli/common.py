@@ -95,6 +95,11 @@ class Context:
     config: Config
     store_url: str
 
+    @property
+    def store_options(self) -> dict[str, Any]:
+        """``[store]``'s pool size and statement timeout, for ``Store.open``."""
+        return self.config.store.engine_options()
+
 
 class _State:
     debug = False

@@ -415,7 +415,11 @@ def eval(  # the command's name; it shadows the builtin in this module only
         )
     judged = load_labels(labels)
     names = _profiles(judged, profile, ctx.config)
-    store = _records_store(records) if records is not None else open_existing(ctx.store_url)
+    store = (
+        _records_store(records)
+        if records is not None
+        else open_existing(ctx.store_url, **ctx.store_options)
+    )
     chosen = {name: ctx.config.profiles[name] for name in names}
     modes = _modes(asked, chosen)
     with store:

@@ -55,7 +55,7 @@ def feedback(
         wanted = normalize_arxiv_id(paper)
     except InvalidArxivId as error:
         raise UsageError(str(error)) from None
-    with open_existing(ctx.store_url) as store:
+    with open_existing(ctx.store_url, **ctx.store_options) as store:
         stored = store.get_paper(wanted)
         if stored is None:
             raise UsageError(
@@ -106,7 +106,7 @@ def feedback_token(
     """
     ctx = load_context(config, db, debug)
     name, _ = resolve_profile(ctx.config, profile)
-    with open_existing(ctx.store_url) as store:
+    with open_existing(ctx.store_url, **ctx.store_options) as store:
         if revoke:
             had = store.revoke_feedback_token(name)
         else:

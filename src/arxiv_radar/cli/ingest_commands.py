@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -41,13 +41,13 @@ NO_STORE_HINT = (
 )
 
 
-def open_existing(store_url: str) -> Store:
+def open_existing(store_url: str, **options: Any) -> Store:
     """Open a store for a command that only reads: a missing SQLite file is an error saying
     what creates it (:class:`StoreMissingError`, exit 2), never a new empty store."""
     from arxiv_radar.store import Store
 
     try:
-        return Store.open(store_url, create=False)
+        return Store.open(store_url, create=False, **options)
     except StoreMissingError as error:
         raise StoreMissingError(f"{error}: {NO_STORE_HINT}") from None
 
@@ -130,7 +130,10 @@ def fetch(
         ingest.check_announced(day)  # a future day: refused before the store is opened
     from arxiv_radar.runtime import build_client  # httpx: only when needed
 
-    with Store.open(ctx.store_url) as store, build_client(ctx.config.arxiv, store) as client:
+    with (
+        Store.open(ctx.store_url, **ctx.store_options) as store,
+        build_client(ctx.config.arxiv, store) as client,
+    ):
         run_id = store.start_run("fetch", announced_on=day)
         try:
             if day is None:
@@ -206,7 +209,10 @@ def backfill(
     ctx = load_context(config, db, debug)
     from arxiv_radar.runtime import build_client  # httpx: only when needed
 
-    with Store.open(ctx.store_url) as store, build_client(ctx.config.arxiv, store) as client:
+    with (
+        Store.open(ctx.store_url, **ctx.store_options) as store,
+        build_client(ctx.config.arxiv, store) as client,
+    ):
         if ids is not None:
             wanted = [part.strip() for part in ids.split(",") if part.strip()]
             if not wanted:
@@ -272,7 +278,7 @@ def papers(
     """
     ctx = load_context(config, db, debug)
     day = parse_date(date)
-    with open_existing(ctx.store_url) as store:
+    with open_existing(ctx.store_url, **ctx.store_options) as store:
         day = day or store.latest_announcement_date()
         stored = store.papers_announced_on(day) if day else []
     if as_json:
@@ -341,7 +347,7 @@ def doctor(
     store_url = db or cfg.store.url
     store: Store | None = None
     try:
-        store = Store.open(store_url, create=False)
+        store = Store.open(store_url, create=False, **cfg.store.engine_options())
         latest = store.latest_announcement_date()
         line(
             True,

@@ -247,7 +247,7 @@ def rank(
         settings = settings.model_copy(update={"rerank": 0})
     day = parse_date(date)
     judge = rerank_judge(ctx, settings)
-    with open_existing(ctx.store_url) as store:
+    with open_existing(ctx.store_url, **ctx.store_options) as store:
         sync_library(ctx, settings, mode)
         ranking = rank_day(
             store,

@@ -275,7 +275,7 @@ def demo(
     config_file = output / DEMO_CONFIG_NAME  # so that rank and serve see the demo's ranking
     write_report(output, config_file, demo_config_text(), force=force)
     ctx = Context(config=demo_config(), store_url=str(output / "arxiv-radar.db"))
-    with Store.open(ctx.store_url) as store:
+    with Store.open(ctx.store_url, **ctx.store_options) as store:
         seed_store(store)  # the records' submission dates, which a listing feed lacks
     options = pipeline.RunOptions(
         output=output, catch_up=False, now=DEMO_NOW, force=force, notice=DEMO_NOTICE

@@ -123,7 +123,7 @@ def serve(
     zone = timezone or ctx.config.publish.timezone
     admin = bool(os.environ.get(ADMIN_TOKEN_ENV, "").strip()) and not read_only
     # Open (and migrate) the store once here, so a wrong --db fails now, plainly.
-    Store.open(ctx.store_url, migrate=not read_only).close()
+    Store.open(ctx.store_url, migrate=not read_only, **ctx.store_options).close()
     if expression is not None or admin:
         _warn_if_runs_will_fail(ctx.config)
 

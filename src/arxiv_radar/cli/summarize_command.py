@@ -177,7 +177,7 @@ def summarize(
     name, settings = resolve_profile(ctx.config, profile)
     count = top if top is not None else section.max_papers
     judge = rerank_judge(ctx, settings)
-    with Store.open(ctx.store_url) as store:
+    with Store.open(ctx.store_url, **ctx.store_options) as store:
         # the stored ranking; computed and stored only when the store has none current
         sync_library(ctx, settings)
         ranking = rank_day(

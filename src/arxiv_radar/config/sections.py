@@ -320,6 +320,14 @@ class StoreConfig(BaseModel):
     model_config = MODEL_CONFIG
 
     url: NonEmpty = "arxiv-radar.db"
+    # Connections each process keeps open (a server with many threads, workers): SQLAlchemy's
+    # pool size; and PostgreSQL only, the longest a statement may run before it is cancelled.
+    pool_size: int = Field(default=5, ge=1, le=100)
+    statement_timeout: float | None = Field(default=None, gt=0)
+
+    def engine_options(self) -> dict[str, Any]:
+        """What :meth:`arxiv_radar.store.Store.open` takes of this section."""
+        return {"pool_size": self.pool_size, "statement_timeout": self.statement_timeout}
 
 
 class PublishConfig(BaseModel):

@@ -118,7 +118,7 @@ def create_app(
     url = store_url or config.store.url
 
     def open_store() -> Store:
-        return Store.open(url, read_only=read_only)
+        return Store.open(url, read_only=read_only, **config.store.engine_options())
 
     data = StoreData(
         config,

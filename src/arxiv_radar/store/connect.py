@@ -78,12 +78,21 @@ def mask_url_text(text: str) -> str:
     return f"{scheme}://{user}{':***' if colon else ''}{at}{host}"
 
 
-def build_engine(target: Target, *, read_only: bool = False) -> Engine:
+def build_engine(
+    target: Target,
+    *,
+    read_only: bool = False,
+    pool_size: int | None = None,
+    statement_timeout: float | None = None,
+) -> Engine:
     """An engine for ``target`` (nothing is connected yet).
 
     ``read_only``: no write can happen. A SQLite file is opened ``mode=ro&immutable=1``, so
     that nothing, not even a WAL or journal file, is created beside it (a read-only file
     system such as Vercel's); PostgreSQL sessions are ``default_transaction_read_only``.
+    ``pool_size``: the connections the pool keeps (not for ``:memory:``, one shared
+    connection). ``statement_timeout`` (seconds): PostgreSQL sessions cancel a statement that
+    runs longer (``statement_timeout``); SQLite has no such limit and ignores it.
     """
     if target.is_sqlite:
         _check_sqlite_path(target)
@@ -102,8 +111,16 @@ def build_engine(target: Target, *, read_only: bool = False) -> Engine:
         connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
     elif is_postgresql and "connect_timeout" not in target.url.query:
         connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
-    if read_only and is_postgresql:
-        connect_args["options"] = "-c default_transaction_read_only=on"
+    if is_postgresql:
+        settings = ["-c default_transaction_read_only=on"] if read_only else []
+        if statement_timeout is not None:
+            settings.append(f"-c statement_timeout={max(1, round(statement_timeout * 1000))}")
+        if settings:  # after the URL's own options (a search_path), which they would replace
+            given = target.url.query.get("options", ())
+            given = (given,) if isinstance(given, str) else tuple(given)
+            connect_args["options"] = " ".join([*given, *settings])
+    if pool_size is not None and not target.is_memory:
+        kwargs["pool_size"] = pool_size
     if read_only and target.is_sqlite and not target.is_memory:
         uri = f"file:{quote(str(target.url.database))}?mode=ro&immutable=1"
         kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)

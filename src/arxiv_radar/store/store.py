@@ -73,7 +73,14 @@ class Store:
 
     @classmethod
     def open(
-        cls, url: str, *, migrate: bool = True, read_only: bool = False, create: bool = True
+        cls,
+        url: str,
+        *,
+        migrate: bool = True,
+        read_only: bool = False,
+        create: bool = True,
+        pool_size: int | None = None,
+        statement_timeout: float | None = None,
     ) -> Self:
         """Open the store at a SQLite path (or ``:memory:``) or a SQLAlchemy URL.
 
@@ -82,13 +89,19 @@ class Store:
         ``read_only`` opens it so that nothing can be written, not even beside a SQLite file
         (for a read-only file system); its schema must then be current already.
         ``create=False`` raises :class:`StoreMissingError` instead of creating a SQLite file
-        that does not exist yet (for commands that only read).
+        that does not exist yet (for commands that only read). ``pool_size`` bounds the
+        connections kept open (SQLAlchemy's default, 5, when None); ``statement_timeout``
+        (seconds, PostgreSQL only) cancels a statement that runs longer (``[store]`` in the
+        configuration: ``StoreConfig.engine_options()``).
         """
         target = resolve(url)
         if not create and target.is_sqlite and not target.is_memory:
             if not Path(str(target.url.database)).exists():
                 raise StoreMissingError(f"there is no store at {target.display} yet")
-        store = cls(build_engine(target, read_only=read_only), target)
+        engine = build_engine(
+            target, read_only=read_only, pool_size=pool_size, statement_timeout=statement_timeout
+        )
+        store = cls(engine, target)
         try:
             store.ping()
             if read_only:
