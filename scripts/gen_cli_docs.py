@@ -21,6 +21,12 @@ COMMANDS = [
     "summarize",
     "doctor",
     "serve",
+    "users",
+    "users add",
+    "users list",
+    "users token",
+    "users grant",
+    "users remove",
 ]
 
 HEADER = """# Command-line reference
@@ -179,7 +185,7 @@ def help_text(*args: str) -> str:
 def render() -> str:
     parts = [HEADER, "## arxiv-radar\n", "```text", help_text(), "```\n"]
     for command in COMMANDS:
-        parts += [f"## arxiv-radar {command}\n", "```text", help_text(command), "```\n"]
+        parts += [f"## arxiv-radar {command}\n", "```text", help_text(*command.split()), "```\n"]
     return "\n".join(parts) + STORED_DAYS + JSON_SHAPES
 
 

@@ -280,8 +280,8 @@ def test_the_core_install_runs_the_demo_and_names_the_extras_it_lacks(
     serve = in_venv(core_venv, "arxiv-radar", "serve", "--db", "nowhere.db", cwd=tmp_path)
     assert serve.returncode == 2, serve.stdout + serve.stderr
     assert serve.stderr.strip().splitlines() == [
-        "error: arxiv-radar serve needs fastapi, fastapi-offline, uvicorn, apscheduler, which "
-        'are not installed: pip install "arxiv-radar[serve]"'
+        "error: arxiv-radar serve needs fastapi, fastapi-offline, uvicorn, apscheduler, limits, "
+        'which are not installed: pip install "arxiv-radar[serve]"'
     ]
     assert not (tmp_path / "nowhere.db").exists()
 
@@ -294,7 +294,7 @@ def test_the_core_install_runs_the_demo_and_names_the_extras_it_lacks(
     assert vercel.returncode == 1
     assert vercel.stderr.strip().splitlines()[-1] == (
         "arxiv_radar.errors.MissingExtraError: the feed server needs fastapi, fastapi-offline, "
-        'which are not installed: pip install "arxiv-radar[serve]"'
+        'limits, which are not installed: pip install "arxiv-radar[serve]"'
     )
 
     # The built-in scheduler refuses to start without APScheduler.

@@ -13,6 +13,7 @@ where that is a failure: CI must not pass by skipping them.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -57,13 +58,13 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    db: Path, folder: Path, replay: ReplayServer, *args: str
+    db: Path, folder: Path, replay: ReplayServer, *args: str, config_text: str = CONFIG
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``arxiv-radar serve`` in a subprocess, with the in-process tests' configuration
-    (``CONFIG``, which ranks the day as ``demo_store`` did); yields its base URL once it
-    answers."""
+    (``CONFIG``, which ranks the day as ``demo_store`` did, or ``config_text``); yields its
+    base URL once it answers."""
     config = folder / "arxiv-radar.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(config_text, encoding="utf-8")
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("ARXIV_RADAR_")}
     env.update(
@@ -211,3 +212,41 @@ def test_two_workers_serve_the_same_bytes(
             assert one_worker.headers["etag"] == two_workers.headers["etag"], path
             assert one_worker.content == two_workers.content
         assert httpx.get(f"{two}/health").json()["scheduler"] is None
+
+
+def test_newsboat_reads_a_readers_secret_feed(demo_store: Path, tmp_path: Path) -> None:
+    """A reader made by ``arxiv-radar users add`` reads their profile at their secret URL."""
+    newsboat = shutil.which("newsboat")
+    if newsboat is None:
+        _missing("newsboat (apt-get install -y newsboat)")
+    for source in demo_store.parent.glob("radar.db*"):
+        if not source.name.endswith(".lock"):
+            shutil.copy(source, tmp_path / source.name)
+    db = tmp_path / "radar.db"
+    config_text = CONFIG + '\n[profiles.alice]\nkeywords = ["metamorphic"]\n'
+    (tmp_path / "arxiv-radar.toml").write_text(config_text, encoding="utf-8")
+
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "arxiv_radar", *args, "--db", str(db)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    cli("rank", "--profile", "alice", "--date", "2026-04-27")
+    alice = json.loads(cli("users", "add", "alice", "--profile", "alice", "--json"))
+    with (
+        ReplayServer() as replay,
+        running_server(db, tmp_path, replay, config_text=config_text) as (url, _),
+    ):
+        served = feedparser.parse(httpx.get(url + alice["feeds"]["rss"]).content)
+        items = newsboat_items(newsboat, url + alice["feeds"]["rss"], tmp_path / "newsboat")
+        assert httpx.get(url + "/u/" + "x" * 43 + "/rss").status_code == 404
+    assert served.entries and all("etamorphic" in entry.title for entry in served.entries[:3])
+    assert len(items) == len(served.entries)
+    assert {item["guid"] for item in items} == {entry.id for entry in served.entries}
+    assert replay.requests == []

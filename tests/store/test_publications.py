@@ -193,7 +193,16 @@ def test_publish_runs_of_a_0004_store_become_publications(db_url: str) -> None:
         before = {run.id: run for run in old.recent_runs(100)}
 
     with Store.open(db_url) as store:
-        assert store.applied_migrations == ("0005", "0006", "0007", "0008", "0009", "0010", "0011")
+        assert store.applied_migrations == (
+            "0005",
+            "0006",
+            "0007",
+            "0008",
+            "0009",
+            "0010",
+            "0011",
+            "0012",
+        )
         kept = {run.id: run for run in store.recent_runs(100)}
         publications = store.publications(limit=None)
         assert store.published_days() == {D1, D2, D4}

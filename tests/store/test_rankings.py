@@ -174,7 +174,7 @@ def test_a_0005_store_gains_rankings(db_url: str) -> None:
         fill_day(old)  # papers kept by the older store
 
     with Store.open(db_url) as store:
-        assert store.applied_migrations == ("0006", "0007", "0008", "0009", "0010", "0011")
+        assert store.applied_migrations == ("0006", "0007", "0008", "0009", "0010", "0011", "0012")
         assert store.ranking("default", DAY, config_hash(PROFILE)) is None
         first = rank_day(store, "default", PROFILE, day=DAY)
         assert store.ranking("default", DAY, config_hash(PROFILE)) is not None

@@ -24,7 +24,20 @@ from store_helpers import make_entry
 TABLES = {"papers", "announcements", "http_cache", "runs", "publications", "alembic_version"}
 
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011")
+REVISIONS = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+    "0011",
+    "0012",
+)
 
 
 def table_names(store: Store) -> set[str]:
@@ -36,7 +49,7 @@ def table_names(store: Store) -> set[str]:
 def test_open_empty_database_runs_every_migration(db_url: str) -> None:
     with Store.open(db_url) as store:
         assert store.applied_migrations == REVISIONS
-        assert store.schema_revision() == Store.head_revision() == "0011"
+        assert store.schema_revision() == Store.head_revision() == "0012"
         assert table_names(store) >= TABLES
         assert store.count_papers() == 0
 

@@ -28,6 +28,7 @@ from arxiv_radar.cli import (
     run_commands,
     serve_command,
     summarize_command,
+    users_command,
 )
 from arxiv_radar.cli.common import (
     EXIT_CODES,
@@ -79,6 +80,7 @@ for _command in (
 ):
     # Docstrings are hard-wrapped; their prose paragraphs reflow to the terminal's width.
     app.command(help=reflow_help(_command.__doc__), cls=RadarCommand)(_command)
+app.add_typer(users_command.users_app)
 
 
 @app.callback(invoke_without_command=True)

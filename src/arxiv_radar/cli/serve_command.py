@@ -34,6 +34,7 @@ SERVE_MODULES = {
     "fastapi_offline": "fastapi-offline",
     "uvicorn": "uvicorn",
     "apscheduler": "apscheduler",
+    "limits": "limits",
 }
 """What ``serve`` imports (module -> package): the ``serve`` extra."""
 
@@ -71,6 +72,14 @@ def serve(
         bool,
         typer.Option("--read-only", help="Never write to the store: no /admin, no --schedule."),
     ] = False,
+    rate_limit: Annotated[
+        str,
+        typer.Option(
+            "--rate-limit",
+            help="Requests each reader's token may make (per server process), as 120/minute, "
+            "10/second or 5000/hour; beyond it, 429 with Retry-After.",
+        ),
+    ] = "120/minute",
     access_log: Annotated[
         bool, typer.Option("--access-log", help="Log every request (off: faster).")
     ] = False,
@@ -85,9 +94,14 @@ def serve(
     ?min_score=, ?type=, ?q= and ?limit=. Responses come from the store only (never arXiv
     or a model), with ETag, Last-Modified and gzip.
 
+    Readers of a shared server (arxiv-radar users add NAME --profile P) get their
+    profiles' feeds at secret URLs, /u/<feed token>/rss, /atom and /feed.json, and record
+    feedback with their API token; the profiles they own leave the public routes.
+
     With ARXIV_RADAR_ADMIN_TOKEN set, POST /admin/refresh (Authorization: Bearer <token>)
-    starts the daily run in the background. --schedule runs it on a cron schedule inside
-    the server; a day without an announcement publishes nothing.
+    starts the daily run in the background, and /admin/users manages readers. --schedule
+    runs it on a cron schedule inside the server; a day without an announcement publishes
+    nothing.
 
     A port already in use, or a --host this machine does not have, stops serve before it
     starts (exit 2).
@@ -107,6 +121,10 @@ def serve(
     debug = state.debug  # also set by `arxiv-radar --debug serve`
     check_bind(host, port)  # before anything is printed or opened
     import uvicorn
+
+    from arxiv_radar.server.readers import rate_limit as parse_rate_limit
+
+    parse_rate_limit(rate_limit)  # a limit that cannot be read: exit 2 now
 
     from arxiv_radar.scheduler import DailyScheduler, RunController, pipeline_runner
     from arxiv_radar.server.admin import ADMIN_TOKEN_ENV
@@ -158,6 +176,7 @@ def serve(
                 read_only=read_only,
                 controller=controller,
                 schedule=label,
+                rate_limit=rate_limit,
             )
             uvicorn.run(app, **options)  # type: ignore[arg-type]
         else:
@@ -169,6 +188,7 @@ def serve(
                     "db": ctx.store_url,
                     "read_only": read_only,
                     "schedule": label,
+                    "rate_limit": rate_limit,
                 }
             )
             uvicorn.run(

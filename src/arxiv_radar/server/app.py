@@ -49,6 +49,12 @@ from arxiv_radar.server.data import StoreData
 from arxiv_radar.server.fastpath import CachedPaths
 from arxiv_radar.server.feedback import FEEDBACK_API, feedback_routes
 from arxiv_radar.server.guard import RequestGuard
+from arxiv_radar.server.readers import (
+    DEFAULT_RATE_LIMIT,
+    ReaderDirectory,
+    TokenLimiter,
+    reader_routes,
+)
 from arxiv_radar.server.render import Renderer, plain_paths
 from arxiv_radar.server.routes_api import api_routes
 from arxiv_radar.server.routes_feeds import feed_routes
@@ -93,6 +99,7 @@ def create_app(
     cache_ttl: float = 300.0,
     stale_after: dt.timedelta = dt.timedelta(days=4),
     schedule: str | None = None,
+    rate_limit: str = DEFAULT_RATE_LIMIT,
 ) -> FastAPI:
     """The feed server's app.
 
@@ -113,7 +120,10 @@ def create_app(
       changes made without a run (``arxiv-radar summarize`` by hand).
     - ``stale_after``: ``/health`` says ``stale`` when the last successful run is older.
     - ``schedule``: shown by ``/health`` when this process runs a scheduler.
+    - ``rate_limit``: requests each reader's token may make (``120/minute``; see
+      :mod:`arxiv_radar.server.readers`); a limit that cannot be read is a ``UsageError``.
     """
+    limiter = TokenLimiter(rate_limit)
     env = os.environ if env is None else env
     url = store_url or config.store.url
 
@@ -162,8 +172,11 @@ def create_app(
             stale_after=stale_after,
         )
     )
+    readers = ReaderDirectory(data, max_age=cache_max_age)
+    app.state.readers = readers
+    app.include_router(reader_routes(readers, limiter))
     if not read_only:
-        app.include_router(feedback_routes(data))
+        app.include_router(feedback_routes(data, readers, limiter))
     token = admin_token if admin_token is not None else env.get(ADMIN_TOKEN_ENV, "")
     app.state.controller = None
     if token.strip() and not read_only:
@@ -267,7 +280,7 @@ def app_from_env() -> FastAPI:
 
     Its options come as JSON in ``ARXIV_RADAR_SERVE`` (set by ``arxiv-radar serve``):
     ``config`` (a file, or null for the usual search), ``db``, ``read_only``, ``schedule``,
-    ``cache_max_age``.
+    ``cache_max_age``, ``rate_limit``.
     """
     options = json.loads(os.environ.get(SERVE_ENV) or "{}")
     config = load_config(options.get("config"))
@@ -277,4 +290,5 @@ def app_from_env() -> FastAPI:
         read_only=bool(options.get("read_only", False)),
         schedule=options.get("schedule"),
         cache_max_age=int(options.get("cache_max_age", 300)),
+        rate_limit=str(options.get("rate_limit") or DEFAULT_RATE_LIMIT),
     )

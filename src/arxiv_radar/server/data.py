@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from arxiv_radar.config import Config
@@ -40,6 +40,7 @@ class StoreState:
     latest_day: dt.date | None
     last_run: tuple[int, str, dt.datetime | None] | None
     papers: int
+    readers: Hashable = None  # who reads what: a new reader or owner shows at once
     epoch: int = 0  # moves every ``cache_ttl`` seconds: changes made outside a run show up
 
 
@@ -68,8 +69,10 @@ class StoreData:
         state_ttl: float = 2.0,
         cache_ttl: float = 300.0,
         owns_store: bool = True,
+        private: bool = False,
     ) -> None:
         self.config = config
+        self.private = private
         named = config.named_profile(profile)  # an unknown profile fails here, at once
         self.profile_config = named.settings
         self.profile = named.name
@@ -85,6 +88,14 @@ class StoreData:
         self._views: dict[tuple[StoreState, dt.date], DayView | None] = {}
         self._views_lock = threading.Lock()
         self._latest: dict[StoreState, dt.date | None] = {}
+
+    @property
+    def state_ttl(self) -> float:
+        return self._state_ttl
+
+    @property
+    def cache_ttl(self) -> float:
+        return self._cache_ttl
 
     # -- the store ----------------------------------------------------------------------------
 
@@ -124,7 +135,13 @@ class StoreData:
             last = (runs[0].id, runs[0].status, runs[0].finished_at) if runs else None
             now = time.monotonic()
             epoch = int(now / self._cache_ttl) if self._cache_ttl > 0 else time.monotonic_ns()
-            state = StoreState(store.latest_announcement_date(), last, store.count_papers(), epoch)
+            state = StoreState(
+                store.latest_announcement_date(),
+                last,
+                store.count_papers(),
+                store.readers_state(),
+                epoch,
+            )
             if state != self._state:
                 with self._views_lock:
                     self._views.clear()
@@ -166,8 +183,15 @@ class StoreData:
                 self._views.pop(next(iter(self._views)))
         return view
 
+    def hidden(self) -> bool:
+        """Whether the public routes must not show this profile: a reader owns it (it is
+        served only at that reader's secret feed URLs)."""
+        return not self.private and self.store.profile_owner(self.profile) is not None
+
     def _build_view(self, day: dt.date) -> DayView | None:
         store = self.store
+        if self.hidden():
+            return None
         stored = next(
             (
                 found
@@ -228,6 +252,8 @@ class StoreData:
 
     def days(self) -> list[dt.date]:
         """Every day with a stored ranking for this profile and configuration, newest first."""
+        if self.hidden():
+            return []
         days = {
             day for key in self.ranking_keys() for day in self.store.ranked_days(self.profile, key)
         }

@@ -3,8 +3,10 @@
 ``arxiv-radar feedback-token`` makes a profile's token and the store keeps only its SHA-256
 (``feedback_tokens``). ``POST /api/feedback`` records a judgement exactly as ``arxiv-radar
 feedback`` does; ``GET /api/feedback`` gives the profile's judgements, so the page can show
-which buttons are pressed. Both need ``Authorization: Bearer <token>``: none is 401, a token
-that is not the profile's 403 (the hashes compared in constant time). A paper the store
+which buttons are pressed. Both need ``Authorization: Bearer <token>``: the profile's token, or
+the API token of the reader who owns it (:mod:`arxiv_radar.server.readers`; their first
+profile is the default). None is 401, a token that is not the profile's 403 (the hashes
+compared in constant time). A paper the store
 does not hold is 404, a malformed body or arXiv id 422. Answers are never cached
 (``Cache-Control: no-store``); recording feedback changes no served page (the pages are the
 same for everyone: ``assets/feedback.js`` adds the buttons in the reader's browser).
@@ -23,7 +25,9 @@ from starlette.responses import Response
 
 from arxiv_radar.arxiv.ids import InvalidArxivId, normalize_arxiv_id
 from arxiv_radar.server.data import StoreData
+from arxiv_radar.server.readers import ReaderDirectory, TokenLimiter, chosen_profile
 from arxiv_radar.server.schemas import Problem
+from arxiv_radar.store.feedback import token_hash
 
 __all__ = ["FEEDBACK_API", "FeedbackIn", "FeedbackOut", "FeedbackState", "feedback_routes"]
 
@@ -35,7 +39,10 @@ _NAMES: dict[int, Literal["up", "down"]] = {1: "up", -1: "down"}
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="FeedbackToken",
-    description="The profile's token, printed by `arxiv-radar feedback-token`.",
+    description=(
+        "The profile's token, printed by `arxiv-radar feedback-token`, or the API token of "
+        "the reader who owns the profile (`arxiv-radar users add`)."
+    ),
 )
 _ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": Problem, "description": "No bearer token."},
@@ -110,12 +117,25 @@ def _token(
 Token = Annotated[str, Depends(_token)]
 
 
-def feedback_routes(data: StoreData) -> APIRouter:
-    """``GET`` and ``POST /api/feedback`` over ``data``'s store."""
+def feedback_routes(
+    data: StoreData, readers: ReaderDirectory | None = None, limiter: TokenLimiter | None = None
+) -> APIRouter:
+    """``GET`` and ``POST /api/feedback`` over ``data``'s store; with ``readers``, a reader's
+    API token is good for the profiles they own (counted by ``limiter``)."""
     router = APIRouter(tags=["feedback"])
 
     def authorized(profile: str | None, token: str) -> str:
-        """The profile ``token`` is good for, or 403 / 404."""
+        """The profile ``token`` is good for, or 403 / 404 (429: a reader past their limit)."""
+        reader = readers.by_api_token(token) if readers is not None else None
+        if reader is not None:
+            if limiter is not None:
+                limiter.check("api:" + token_hash(token))
+            owned = chosen_profile(reader, profile, data.config.profiles)
+            if owned is None:
+                raise HTTPException(
+                    403, f"profile '{profile}' is not one of yours (GET /api/me)", _NO_STORE
+                )
+            return owned
         name = profile or data.profile
         if not data.store.feedback_token_matches(name, token):
             raise HTTPException(

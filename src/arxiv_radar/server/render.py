@@ -93,11 +93,13 @@ class Renderer:
         *,
         max_age: int,
         feedback_api: str | None = None,
+        private: bool = False,
     ) -> None:
         self.data = data
         self.feedback_api = feedback_api
         self.cache = cache
-        self.cache_control = f"public, max-age={max_age}"
+        # A reader's feeds (at a secret URL) are theirs: no shared cache keeps a copy.
+        self.cache_control = f"{'private' if private else 'public'}, max-age={max_age}"
         self.asset_cache_control = f"public, max-age={max(max_age, 86400)}"
 
     async def answer(

@@ -105,3 +105,54 @@ class RefreshOut(BaseModel):
     status: str | None = Field(default=None, description="The last run's status, once done.")
     announced_on: dt.date | None = None
     error: str | None = None
+
+
+class UserIn(BaseModel):
+    """A new reader and the profiles they own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        examples=["ada"],
+    )
+    profiles: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Profiles of the configuration; none may belong to another reader.",
+    )
+
+
+class UserOut(BaseModel):
+    """A reader: their name, their profiles, when they were made and last changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    profiles: list[str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class UsersOut(BaseModel):
+    """Every reader, by name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    users: list[UserOut]
+
+
+class UserTokensOut(BaseModel):
+    """A reader's new tokens, shown this once (only their hashes are stored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    profiles: list[str]
+    api_token: str = Field(description="For Authorization: Bearer (/api/me, /api/feedback).")
+    feed_token: str = Field(description="The secret part of the reader's feed URLs.")
+    feeds: dict[str, str] = Field(
+        description="The reader's feed paths, from the server's root (rss, atom, json)."
+    )

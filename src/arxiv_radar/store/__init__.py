@@ -7,7 +7,16 @@ store; see docs/store.md for the tables and the upsert rules.
 
 from .publications import Publication
 from .rankings import RankingEntry, StoredRanking
+from .readers import Reader, ReaderTokens
 from .runs import RunRecord
 from .store import Store
 
-__all__ = ["Publication", "RankingEntry", "RunRecord", "Store", "StoredRanking"]
+__all__ = [
+    "Publication",
+    "RankingEntry",
+    "Reader",
+    "ReaderTokens",
+    "RunRecord",
+    "Store",
+    "StoredRanking",
+]

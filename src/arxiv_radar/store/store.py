@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import StoreError, StoreMissingError
+from ..errors import StoreError, StoreMissingError, UsageError
 from ..models import (
     Announcement,
     IngestCounts,
@@ -33,6 +33,7 @@ from . import migrate
 from . import papers as paper_rows
 from . import publications as publication_rows
 from . import rankings as ranking_rows
+from . import readers as reader_rows
 from . import reranks as rerank_rows
 from . import runs as run_rows
 from . import summaries as summary_rows
@@ -40,6 +41,7 @@ from .connect import WRITE_OPTION, Target, build_engine, connect_error, describe
 from .lock import run_lock
 from .publications import Publication
 from .rankings import StoredRanking
+from .readers import Reader, ReadersState, ReaderTokens
 from .reranks import RerankRecord
 from .runs import RunRecord
 from .tables import RUN_STATUSES
@@ -349,6 +351,52 @@ class Store:
         """Whether ``token`` is ``profile``'s feedback token (compared in constant time)."""
         with self._transaction("checking a feedback token") as conn:
             return feedback_rows.token_matches(conn, profile, token)
+
+    # -- readers (a server shared by many) ------------------------------------------------------
+
+    def add_reader(self, name: str, profiles: Sequence[str] = ()) -> ReaderTokens:
+        """A new reader owning ``profiles``; their API and feed tokens are returned, the one
+        time they can be read (only their SHA-256 is stored). A taken name or a profile owned
+        by another reader raises :class:`~arxiv_radar.errors.UsageError`, writing nothing."""
+        with self._transaction("adding a reader", write=True) as conn:
+            return reader_rows.add(conn, name, profiles, _now())
+
+    def grant_profile(self, name: str, profile: str) -> bool:
+        """Give ``profile`` to reader ``name`` (False: theirs already)."""
+        with self._transaction("giving a profile to a reader", write=True) as conn:
+            if not reader_rows.load(conn, name):
+                raise UsageError(f"there is no reader '{name}' (arxiv-radar users list)")
+            return reader_rows.grant(conn, name, profile, _now())
+
+    def new_reader_tokens(self, name: str) -> ReaderTokens | None:
+        """New tokens for reader ``name``, the old ones no longer working (None: no reader)."""
+        with self._transaction("giving a reader new tokens", write=True) as conn:
+            return reader_rows.new_tokens(conn, name, _now())
+
+    def remove_reader(self, name: str) -> bool:
+        """Forget reader ``name`` and which profiles they own (False: no such reader)."""
+        with self._transaction("removing a reader", write=True) as conn:
+            return reader_rows.remove(conn, name)
+
+    def readers(self, name: str | None = None) -> list[Reader]:
+        """Every reader, by name (or the one named: a list of one or none)."""
+        with self._transaction("reading readers") as conn:
+            return reader_rows.load(conn, name)
+
+    def profile_owner(self, profile: str) -> str | None:
+        """The reader who owns ``profile`` (None: nobody; its pages are public)."""
+        with self._transaction("reading readers") as conn:
+            return reader_rows.owner(conn, profile)
+
+    def reader_token_index(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(API token hash -> reader, feed token hash -> reader), for every reader."""
+        with self._transaction("reading readers") as conn:
+            return reader_rows.token_index(conn)
+
+    def readers_state(self) -> ReadersState:
+        """A fingerprint that changes with any change to readers or their profiles."""
+        with self._transaction("reading readers") as conn:
+            return reader_rows.state(conn)
 
     # -- rankings -----------------------------------------------------------------------------
 

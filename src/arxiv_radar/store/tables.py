@@ -292,3 +292,24 @@ feedback_tokens = Table(
     Column("token_hash", Text(), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+readers = Table(
+    "readers",
+    metadata,
+    Column("name", Text(), primary_key=True),
+    Column("token_hash", Text(), nullable=False, unique=True),
+    Column("feed_token_hash", Text(), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+reader_profiles = Table(
+    "reader_profiles",
+    metadata,
+    Column("profile", Text(), primary_key=True),
+    Column(
+        "reader", Text(), ForeignKey("readers.name", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("position", Integer, nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+)

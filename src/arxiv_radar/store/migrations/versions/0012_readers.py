@@ -1,0 +1,59 @@
+"""readers and reader_profiles: the readers of a server shared by many, and their profiles
+
+``readers`` keeps one row per reader: a name, the SHA-256 of their API token and of their feed
+token (each printed once by ``arxiv-radar users add`` and never stored), and when they were
+made or last given new tokens. ``reader_profiles`` says which reader owns a profile (and its
+place among theirs: the first is their default): a profile has at most one owner, and a
+reader's profiles go with them. Older stores start with neither.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0012"
+down_revision: str | None = "0011"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+TIMESTAMP = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "readers",
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("token_hash", sa.Text(), nullable=False),
+        sa.Column("feed_token_hash", sa.Text(), nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("updated_at", TIMESTAMP, nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_readers")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_readers_token_hash")),
+        sa.UniqueConstraint("feed_token_hash", name=op.f("uq_readers_feed_token_hash")),
+    )
+    op.create_table(
+        "reader_profiles",
+        sa.Column("profile", sa.Text(), nullable=False),
+        sa.Column("reader", sa.Text(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("added_at", TIMESTAMP, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["reader"],
+            ["readers.name"],
+            name=op.f("fk_reader_profiles_reader_readers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("profile", name=op.f("pk_reader_profiles")),
+    )
+    op.create_index(op.f("ix_reader_profiles_reader"), "reader_profiles", ["reader"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_reader_profiles_reader"), table_name="reader_profiles")
+    op.drop_table("reader_profiles")
+    op.drop_table("readers")

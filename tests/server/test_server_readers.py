@@ -1,0 +1,257 @@
+"""Many readers on one server: secret feed URLs, /api/me, feedback by reader, admin, limits.
+
+Two readers, alice (profile ``alice``: metamorphic testing) and bob (profile ``bob``: GANs),
+on the demo day, beside the public ``default`` profile; over SQLite and PostgreSQL. Every way
+one reader could reach the other's profile, feedback or feed is tried: each must fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import httpx
+import pytest
+
+from arxiv_radar.config import Config, ProfileConfig
+from arxiv_radar.demo import DEMO_DAY, DEMO_NOW, demo_transport
+from arxiv_radar.errors import UsageError
+from arxiv_radar.rank.ranker import rank_day
+from arxiv_radar.scheduler import pipeline_runner
+from arxiv_radar.server import create_app
+from arxiv_radar.store import Store
+
+from demo_expectations import MAX_PAPERS
+from pg_helpers import pg_url_or_skip, reset_postgres
+
+pytestmark = pytest.mark.anyio
+
+ADMIN = "admin-token-for-readers"
+ALICE = ProfileConfig(keywords=["metamorphic"], max_papers=20)
+BOB = ProfileConfig(keywords=["GAN", "GANs"], max_papers=20)
+
+
+@pytest.fixture
+def readers_config(demo_config: Config) -> Config:
+    return demo_config.model_copy(
+        update={
+            "profiles": {
+                "default": ProfileConfig(max_papers=MAX_PAPERS),
+                "alice": ALICE,
+                "bob": BOB,
+            }
+        }
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, db: Path, demo_config: Config) -> Iterator[str]:
+    """The demo day's store (SQLite, or PostgreSQL filled by the same run), with the days of
+    alice and bob ranked."""
+    if request.param == "sqlite":
+        url = str(db)
+    else:
+        url = pg_url_or_skip()
+        reset_postgres(url)
+        runner = pipeline_runner(
+            demo_config,
+            url,
+            output=db.parent / "out",
+            transport=demo_transport(),
+            now=lambda: DEMO_NOW,
+            catch_up=False,
+        )
+        assert runner().status == "ok"
+    with Store.open(url) as store:
+        rank_day(store, "alice", ALICE, day=DEMO_DAY)
+        rank_day(store, "bob", BOB, day=DEMO_DAY)
+    yield url
+    if request.param == "postgresql":
+        reset_postgres(url)
+
+
+@pytest.fixture
+def client(
+    store_url: str,
+    readers_config: Config,
+    serve: Callable[..., httpx.AsyncClient],
+) -> Callable[..., httpx.AsyncClient]:
+    def make(**options: Any) -> httpx.AsyncClient:
+        options.setdefault("admin_token", ADMIN)
+        return serve(store_url=store_url, config=readers_config, **options)
+
+    return make
+
+
+def titles(body: bytes) -> list[str]:
+    return [entry.title for entry in feedparser.parse(body).entries]
+
+
+def admin(**headers: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN}", **headers}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def add_reader(http: httpx.AsyncClient, name: str, *profiles: str) -> dict[str, Any]:
+    answer = await http.post(
+        "/admin/users", json={"name": name, "profiles": list(profiles)}, headers=admin()
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    made: dict[str, Any] = answer.json()
+    return made
+
+
+async def test_no_reader_can_reach_another_readers_profiles_feedback_or_feeds(
+    client: Callable[..., httpx.AsyncClient],
+) -> None:
+    http = client()
+    alice = await add_reader(http, "alice", "alice")
+    bob = await add_reader(http, "bob", "bob")
+    assert alice["feeds"]["rss"] == f"/u/{alice['feed_token']}/rss"
+
+    # Each reader's feeds hold their own profile's papers, and none of the other's.
+    alice_rss = await http.get(alice["feeds"]["rss"])
+    bob_rss = await http.get(bob["feeds"]["rss"])
+    assert alice_rss.status_code == bob_rss.status_code == 200
+    assert alice_rss.headers["cache-control"].startswith("private")
+    alice_titles, bob_titles = titles(alice_rss.content), titles(bob_rss.content)
+    assert alice_titles and all("etamorphic" in t for t in alice_titles[:3])
+    assert bob_titles and not set(alice_titles) & set(bob_titles)
+    for kind in ("atom", "json"):
+        answer = await http.get(alice["feeds"][kind])
+        assert answer.status_code == 200 and b"Online GANs" not in answer.content
+
+    # Every way to reach bob's with alice's secrets (and guesses) is refused, and alike.
+    refused = [
+        await http.get(alice["feeds"]["rss"], params={"profile": "bob"}),
+        await http.get(alice["feeds"]["rss"], params={"profile": "default"}),
+        await http.get(f"/u/{alice['api_token']}/rss"),  # the API token is no feed token
+        await http.get(f"/u/{alice['feed_token']}x/rss"),
+        await http.get("/u/" + "A" * 43 + "/rss"),
+    ]
+    assert {answer.status_code for answer in refused} == {404}
+    assert len({answer.text for answer in refused}) == 1  # nothing tells them apart
+    assert all(b"bob" not in answer.content for answer in refused)
+
+    me = await http.get("/api/me", headers=bearer(alice["api_token"]))
+    assert me.json() == {"name": "alice", "profiles": ["alice"]}
+    assert (await http.get("/api/me", headers=bearer(alice["feed_token"]))).status_code == 403
+    assert (await http.get("/api/me")).status_code == 401
+
+    paper = "2604.21935"  # on the demo day
+    as_alice = bearer(alice["api_token"])
+    for request in (
+        http.post(
+            "/api/feedback",
+            json={"arxiv_id": paper, "judgement": "up", "profile": "bob"},
+            headers=as_alice,
+        ),
+        http.get("/api/feedback", params={"profile": "bob"}, headers=as_alice),
+        http.post(
+            "/api/feedback",
+            json={"arxiv_id": paper, "judgement": "up", "profile": "bob"},
+            headers=bearer(alice["feed_token"]),
+        ),
+    ):
+        assert (await request).status_code == 403
+    recorded = await http.post(
+        "/api/feedback", json={"arxiv_id": paper, "judgement": "down"}, headers=as_alice
+    )
+    assert recorded.status_code == 200 and recorded.json()["profile"] == "alice"
+    theirs = await http.get("/api/feedback", headers=bearer(bob["api_token"]))
+    assert theirs.json() == {"profile": "bob", "judgements": {}}
+    mine = await http.get("/api/feedback", headers=as_alice)
+    assert mine.json() == {"profile": "alice", "judgements": {paper: "down"}}
+
+    # The admin list names readers and profiles, never a token or its hash.
+    listed = await http.get("/admin/users", headers=admin())
+    assert [u["name"] for u in listed.json()["users"]] == ["alice", "bob"]
+    for secret in (alice["api_token"], alice["feed_token"], bob["api_token"]):
+        assert secret not in listed.text
+    assert (await http.get("/admin/users", headers=bearer(alice["api_token"]))).status_code == 403
+
+
+async def test_an_owned_profile_leaves_the_public_routes(
+    client: Callable[..., httpx.AsyncClient],
+) -> None:
+    http = client()
+    public = await http.get("/rss")
+    assert public.status_code == 200
+    alice = await add_reader(http, "alice", "alice", "default")
+    for path in ("/rss", "/atom", "/feed.json", "/", "/api/papers", "/archive/index.html"):
+        answer = await http.get(path)
+        assert answer.status_code == 404 or b"<item>" not in answer.content, path
+    assert (await http.get("/rss")).status_code == 404
+    assert (await http.get("/api/papers")).status_code == 404
+    theirs = await http.get(alice["feeds"]["rss"], params={"profile": "default"})
+    assert titles(theirs.content) == titles(public.content)
+    assert (await http.delete("/admin/users/alice", headers=admin())).status_code == 204
+    assert (await http.get("/rss")).status_code == 200  # public again
+    assert (await http.get(alice["feeds"]["rss"])).status_code == 404
+
+
+async def test_new_tokens_and_removal_end_the_old_ones(
+    client: Callable[..., httpx.AsyncClient],
+) -> None:
+    http = client()
+    old = await add_reader(http, "alice", "alice")
+    renewed = await http.post("/admin/users/alice/tokens", headers=admin())
+    assert renewed.status_code == 200
+    new = renewed.json()
+    assert new["profiles"] == ["alice"] and new["feed_token"] != old["feed_token"]
+    assert (await http.get(old["feeds"]["rss"])).status_code == 404
+    assert (await http.get("/api/me", headers=bearer(old["api_token"]))).status_code == 403
+    assert (await http.get(new["feeds"]["rss"])).status_code == 200
+    assert (await http.delete("/admin/users/alice", headers=admin())).status_code == 204
+    assert (await http.get(new["feeds"]["rss"])).status_code == 404
+    assert (await http.get("/api/me", headers=bearer(new["api_token"]))).status_code == 403
+    assert (await http.delete("/admin/users/alice", headers=admin())).status_code == 404
+    assert (await http.post("/admin/users/alice/tokens", headers=admin())).status_code == 404
+
+
+async def test_admin_refuses_taken_names_owned_and_unknown_profiles_writing_nothing(
+    client: Callable[..., httpx.AsyncClient],
+) -> None:
+    http = client()
+    await add_reader(http, "alice", "alice")
+    for body, status in (
+        ({"name": "alice", "profiles": []}, 409),
+        ({"name": "carol", "profiles": ["bob", "alice"]}, 409),
+        ({"name": "carol", "profiles": ["nobody"]}, 422),
+        ({"name": "../carol", "profiles": []}, 422),
+        ({"name": "carol", "profiles": [], "admin": True}, 422),
+    ):
+        answer = await http.post("/admin/users", json=body, headers=admin())
+        assert answer.status_code == status, (body, answer.text)
+    listed = (await http.get("/admin/users", headers=admin())).json()["users"]
+    assert [(u["name"], u["profiles"]) for u in listed] == [("alice", ["alice"])]
+
+
+async def test_each_token_has_its_own_rate_limit(
+    client: Callable[..., httpx.AsyncClient],
+) -> None:
+    http = client(rate_limit="3/minute")
+    alice = await add_reader(http, "alice", "alice")
+    bob = await add_reader(http, "bob", "bob")
+    for _ in range(3):
+        assert (await http.get(alice["feeds"]["rss"])).status_code == 200
+    limited = await http.get(alice["feeds"]["rss"])
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    assert "3 per 1 minute" in limited.json()["detail"]
+    assert (await http.get(bob["feeds"]["rss"])).status_code == 200  # bob has his own
+    assert (await http.get("/rss")).status_code == 200  # the public feeds are not limited
+    for _ in range(3):
+        assert (await http.get("/api/me", headers=bearer(alice["api_token"]))).status_code == 200
+    assert (await http.get("/api/me", headers=bearer(alice["api_token"]))).status_code == 429
+
+
+def test_a_rate_limit_that_cannot_be_read_is_refused(readers_config: Config, db: Path) -> None:
+    with pytest.raises(UsageError, match="120/minute"):
+        create_app(readers_config, str(db), rate_limit="lots")
