@@ -151,7 +151,7 @@ def ranking(papers: list[Paper], profiles: int, threads: int | None) -> float:
         **{t.arxiv_id: again[p.arxiv_id] for p, t in zip(papers, twins, strict=True)},
     }
     candidates = [(p, AnnounceType.NEW, i) for i, p in enumerate(papers + twins)]
-    topics = [paper_text(p) for p in papers[: profiles * 3]]
+    topics = [paper_text(papers[i % len(papers)]) for i in range(profiles * 3)]
     anchors = embedder.embed(topics)
     timings = {}
     for mode in ("semantic", "hybrid"):

@@ -14,6 +14,7 @@ from typing import Any
 import feedparser
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from arxiv_radar.config import Config, ProfileConfig
 from arxiv_radar.demo import DEMO_DAY, DEMO_NOW, demo_transport
@@ -21,6 +22,8 @@ from arxiv_radar.errors import UsageError
 from arxiv_radar.rank.ranker import rank_day
 from arxiv_radar.scheduler import pipeline_runner
 from arxiv_radar.server import create_app
+from arxiv_radar.server.fastpath import CachedPaths
+from arxiv_radar.server.readers import TokenLimiter
 from arxiv_radar.store import Store
 
 from demo_expectations import MAX_PAPERS
@@ -80,7 +83,8 @@ def client(
 ) -> Callable[..., httpx.AsyncClient]:
     def make(**options: Any) -> httpx.AsyncClient:
         options.setdefault("admin_token", ADMIN)
-        return serve(store_url=store_url, config=readers_config, **options)
+        options.setdefault("config", readers_config)
+        return serve(store_url=store_url, **options)
 
     return make
 
@@ -196,6 +200,18 @@ async def test_an_owned_profile_leaves_the_public_routes(
     assert (await http.get(alice["feeds"]["rss"])).status_code == 404
 
 
+async def test_a_server_of_readers_profiles_alone_has_no_public_digest(
+    client: Callable[..., httpx.AsyncClient], readers_config: Config
+) -> None:
+    profiles = {name: readers_config.profiles[name] for name in ("alice", "bob")}
+    http = client(config=readers_config.model_copy(update={"profiles": profiles}))
+    alice = await add_reader(http, "alice", "alice")
+    assert (await http.get(alice["feeds"]["rss"])).status_code == 200
+    for path in ("/rss", "/", "/api/papers"):
+        assert (await http.get(path)).status_code == 404, path
+    assert (await http.get("/health")).status_code == 200
+
+
 async def test_new_tokens_and_removal_end_the_old_ones(
     client: Callable[..., httpx.AsyncClient],
 ) -> None:
@@ -250,6 +266,58 @@ async def test_each_token_has_its_own_rate_limit(
     for _ in range(3):
         assert (await http.get("/api/me", headers=bearer(alice["api_token"]))).status_code == 200
     assert (await http.get("/api/me", headers=bearer(alice["api_token"]))).status_code == 429
+
+
+async def test_plain_reader_feeds_are_answered_before_routing_as_the_app_does(
+    make_app: Callable[..., FastAPI], store_url: str, readers_config: Config
+) -> None:
+    app = make_app(store_url=store_url, config=readers_config, admin_token=ADMIN, state_ttl=3600)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://radar.test"
+    ) as client:
+        alice = await add_reader(client, "alice", "alice")
+        paths = list(alice["feeds"].values())
+        for path in paths:  # rendered and cached by the app
+            assert (await client.get(path)).status_code == 200
+
+        async def not_reached(scope: Any, receive: Any, send: Any) -> None:
+            raise AssertionError(f"{scope['path']} went past the hot path")
+
+        hot = CachedPaths(
+            not_reached,
+            renderer=app.state.renderer,
+            paths={},
+            readers=app.state.readers,
+            limiter=TokenLimiter("1000/minute"),
+        )
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=hot), base_url="http://radar.test"
+        ) as fast:
+            for path in paths:
+                etag = (await client.get(path)).headers["etag"]
+                for headers in ({"Accept-Encoding": "gzip"}, {"If-None-Match": etag}):
+                    via_app = await client.get(path, headers=headers)
+                    via_hot = await fast.get(path, headers=headers)
+                    assert via_hot.status_code == via_app.status_code
+                    assert via_hot.headers == via_app.headers
+                    assert via_hot.content == via_app.content
+            for other in ("/u/" + "A" * 43 + "/rss", paths[0] + "?profile=alice"):
+                with pytest.raises(AssertionError, match="went past the hot path"):
+                    await fast.get(other)
+        limited = CachedPaths(
+            not_reached,
+            renderer=app.state.renderer,
+            paths={},
+            readers=app.state.readers,
+            limiter=TokenLimiter("2/minute"),
+        )
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=limited), base_url="http://radar.test"
+        ) as fast:
+            assert (await fast.get(paths[0])).status_code == 200
+            assert (await fast.get(paths[1])).status_code == 200  # the same token
+            with pytest.raises(AssertionError, match="went past"):  # the app says 429
+                await fast.get(paths[2])
 
 
 def test_a_rate_limit_that_cannot_be_read_is_refused(readers_config: Config, db: Path) -> None:

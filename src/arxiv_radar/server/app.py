@@ -174,6 +174,7 @@ def create_app(
     )
     readers = ReaderDirectory(data, max_age=cache_max_age)
     app.state.readers = readers
+    app.state.limiter = limiter
     app.include_router(reader_routes(readers, limiter))
     if not read_only:
         app.include_router(feedback_routes(data, readers, limiter))
@@ -187,7 +188,13 @@ def create_app(
         app.state.controller = controller
         app.include_router(admin_routes(token.strip(), controller, data))
     _add_error_handlers(app)
-    app.add_middleware(CachedPaths, renderer=renderer, paths=plain_paths(config.arxiv.categories))
+    app.add_middleware(
+        CachedPaths,
+        renderer=renderer,
+        paths=plain_paths(config.arxiv.categories),
+        readers=readers,
+        limiter=limiter,
+    )
     app.add_middleware(RequestGuard)  # the outermost: checks every request first
     return app
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from arxiv_radar.config import Config
+from arxiv_radar.config import Config, NamedProfile
 from arxiv_radar.models import Digest
 from arxiv_radar.publish.digest import make_digest, summaries_for
 from arxiv_radar.store import Store, StoredRanking
@@ -70,10 +70,21 @@ class StoreData:
         cache_ttl: float = 300.0,
         owns_store: bool = True,
         private: bool = False,
+        state_of: StoreData | None = None,
     ) -> None:
         self.config = config
         self.private = private
-        named = config.named_profile(profile)  # an unknown profile fails here, at once
+        self._state_of = state_of  # another profile's data over the same store: its state
+        # No public profile: several profiles, none named 'default' (a server of readers'
+        # profiles). The public routes then show nothing; the readers' routes work.
+        self.no_public_profile = (
+            profile is None and "default" not in config.profiles and len(config.profiles) > 1
+        )
+        named = (  # an unknown profile fails here, at once
+            NamedProfile(*next(iter(config.profiles.items())))
+            if self.no_public_profile
+            else config.named_profile(profile)
+        )
         self.profile_config = named.settings
         self.profile = named.name
         self._open_store = open_store
@@ -117,12 +128,16 @@ class StoreData:
 
     def fresh_state(self) -> StoreState | None:
         """The state read less than ``state_ttl`` seconds ago, or None (no query made)."""
+        if self._state_of is not None:
+            return self._state_of.fresh_state()
         if time.monotonic() - self._state_read < self._state_ttl:
             return self._state
         return None
 
     def state(self) -> StoreState:
         """The store's state, read again when the last read is older than ``state_ttl``."""
+        if self._state_of is not None:
+            return self._state_of.state()
         fresh = self.fresh_state()
         if fresh is not None:
             return fresh
@@ -185,8 +200,11 @@ class StoreData:
 
     def hidden(self) -> bool:
         """Whether the public routes must not show this profile: a reader owns it (it is
-        served only at that reader's secret feed URLs)."""
-        return not self.private and self.store.profile_owner(self.profile) is not None
+        served only at that reader's secret feed URLs), or the configuration has no public
+        profile (several profiles, none named ``default``)."""
+        if self.private:
+            return False
+        return self.no_public_profile or self.store.profile_owner(self.profile) is not None
 
     def _build_view(self, day: dt.date) -> DayView | None:
         store = self.store

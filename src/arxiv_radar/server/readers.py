@@ -17,7 +17,7 @@ looked up by their SHA-256 in an index read again whenever the readers change
 stops working within ``state_ttl`` seconds.
 
 Every request with a reader's token counts against that token's limit (``--rate-limit``,
-default ``120/minute``, a moving window kept by the ``limits`` package in this process):
+default ``120/minute``, a sliding window counted by the ``limits`` package in this process):
 beyond it, 429 with ``Retry-After``.
 """
 
@@ -34,7 +34,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -86,15 +86,19 @@ def rate_limit(text: str) -> RateLimitItem:
 
 
 class TokenLimiter:
-    """At most ``limit`` requests per token hash, in a moving window (this process's)."""
+    """At most ``limit`` requests per token hash, in a sliding window (this process's)."""
 
     def __init__(self, limit: str = DEFAULT_RATE_LIMIT) -> None:
         self.limit = rate_limit(limit)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+
+    def allows(self, key: str) -> bool:
+        """Count a request of ``key``: False past the limit (nothing raised)."""
+        return bool(self._limiter.hit(self.limit, key))
 
     def check(self, key: str) -> None:
         """Count a request of ``key``; 429 with ``Retry-After`` past the limit."""
-        if self._limiter.hit(self.limit, key):
+        if self.allows(key):
             return
         reset = self._limiter.get_window_stats(self.limit, key).reset_time
         wait = max(1, math.ceil(reset - time.time()))
@@ -146,6 +150,20 @@ class ReaderDirectory:
         name = index.by_api.get(token_hash(token))
         return index.readers.get(name) if name is not None else None
 
+    def cached_renderer(self, feed_token: str) -> Renderer | None:
+        """The renderer of the first profile of the reader holding ``feed_token``, when the
+        token index is current and the renderer made already; else None (no query made).
+        What :class:`~arxiv_radar.server.fastpath.CachedPaths` answers plain feeds with."""
+        state = self.data.fresh_state()
+        index = self._index
+        if state is None or index is None or index.state != state:
+            return None
+        name = index.by_feed.get(token_hash(feed_token))
+        reader = index.readers.get(name) if name is not None else None
+        if reader is None or not reader.profiles:
+            return None
+        return self._renderers.get(reader.profiles[0])
+
     def renderer(self, profile: str) -> Renderer:
         """The renderer of an owned ``profile`` (made on first use, cached per store state)."""
         with self._lock:
@@ -159,6 +177,7 @@ class ReaderDirectory:
                     cache_ttl=self.data.cache_ttl,
                     owns_store=False,
                     private=True,
+                    state_of=self.data,  # one state for every profile: read once per ttl
                 )
                 found = Renderer(data, ResponseCache(64), max_age=self._max_age, private=True)
                 self._renderers[profile] = found

@@ -1,0 +1,213 @@
+"""arxiv-radar at scale: many readers on one server, and ranking for many profiles.
+
+    python bench/scale.py readers [--readers 1000] [--connections 16] [--seconds 10]
+    python bench/scale.py ranking [--profiles 1000]
+
+``readers``:
+
+1. The demo day (34 papers) is run through the pipeline into a new SQLite store; a
+   configuration gets ``--readers`` profiles (one keyword each, from a list of ten), each day
+   is ranked for every profile, and ``arxiv-radar users add`` (the store method it calls)
+   makes one reader per profile.
+2. ``arxiv-radar serve`` (one process, production settings) starts on a free port with
+   ``--rate-limit 1000000/hour``: the load below asks each token for its feed many times a
+   second, where a feed reader asks every few minutes, so the default limit (120/minute)
+   would answer most of it with 429.
+3. Every reader's ``/u/<feed token>/rss`` is requested once (rendered and cached), then
+   loaded with wrk (a Lua script going round all the readers' URLs; without wrk, an asyncio
+   httpx client in a second process, which is then the bottleneck), full responses
+   (``Accept-Encoding: identity``) and gzip.
+
+Prints requests/s, p50 and p99. Target on two cores: >= 4,000 requests/s with p99 < 10 ms, as
+the single-reader ``/rss`` (bench/serve.py).
+
+``ranking``: bench/semantic.py's ranking (2,000 papers from stored vectors, three interests per
+profile) for ``--profiles`` profiles, in semantic and hybrid mode, with the wall time.
+
+It prints figures and never fails a build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from arxiv_radar.config import load_config
+from arxiv_radar.demo import DEMO_DAY
+from arxiv_radar.rank.ranker import rank_day
+from arxiv_radar.store import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve import _ms, fill_store, free_port, run_httpx  # noqa: E402  (a sibling script)
+
+TARGET_RPS = 4000
+TARGET_P99_MS = 10.0
+KEYWORDS = [
+    "testing",
+    "metamorphic",
+    "GAN",
+    "agent",
+    "learning",
+    "fuzzing",
+    "generation",
+    "deep learning",
+    "large language models",
+    "software",
+]
+LUA = """\
+paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+counter = math.random(#paths)
+request = function()
+  counter = counter %% #paths + 1
+  return wrk.format("GET", paths[counter])
+end
+"""
+
+
+def prepare(folder: Path, readers: int) -> tuple[Path, Path, list[str]]:
+    """The demo store, a configuration of ``readers`` profiles ranked on the demo day, and
+    each reader's feed path."""
+    db = fill_store(folder)
+    config_path = folder / "arxiv-radar.toml"
+    lines = ['[summaries]\nprovider = "extractive"\n']
+    for n in range(readers):
+        lines.append(f'[profiles.r{n:04d}]\nkeywords = ["{KEYWORDS[n % len(KEYWORDS)]}"]\n')
+    config_path.write_text("\n".join(lines), encoding="utf-8")
+    config = load_config(config_path)
+    paths = []
+    began = time.perf_counter()
+    with Store.open(str(db)) as store:
+        for name, profile in config.profiles.items():
+            rank_day(store, name, profile, day=DEMO_DAY)
+            paths.append(f"/u/{store.add_reader(name, [name]).feed_token}/rss")
+    print(f"{readers} profiles ranked and readers added in {time.perf_counter() - began:.1f} s")
+    return db, config_path, paths
+
+
+def start(db: Path, config: Path, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ARXIV_RADAR_")}
+    command = [sys.executable, "-m", "arxiv_radar", "serve", "--port", str(port)]
+    command += ["--db", str(db), "--config", str(config), "--rate-limit", "1000000/hour"]
+    process = subprocess.Popen(
+        command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the server did not start within 60 s")
+
+
+def wrk_round(
+    url: str, paths_file: Path, headers: dict[str, str], connections: int, seconds: int
+) -> dict[str, float]:
+    script = paths_file.with_suffix(".lua")
+    script.write_text(LUA % paths_file, encoding="utf-8")
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s"]
+    command += ["--latency", "-s", str(script)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])  # type: ignore[index]
+    found = {pct: _ms(value) for pct, value in re.findall(r"^\s+(50|99)%\s+(\S+)", output, re.M)}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": rps,
+        "p50_ms": found["50"],
+        "p99_ms": found["99"],
+        "errors": float(errors[1]) if errors else 0.0,
+    }
+
+
+def readers_bench(args: argparse.Namespace) -> int:
+    tool = "wrk" if shutil.which("wrk") and not args.httpx else "httpx"
+    with tempfile.TemporaryDirectory(prefix="arxiv-radar-bench-scale-") as temporary:
+        folder = Path(temporary)
+        db, config, paths = prepare(folder, args.readers)
+        process, base = start(db, config, folder)
+        try:
+            began = time.perf_counter()
+            sizes = []
+            with httpx.Client(base_url=base, headers={"Accept-Encoding": "identity"}) as client:
+                for path in paths:
+                    answer = client.get(path)
+                    answer.raise_for_status()
+                    sizes.append(len(answer.content))
+            warm = time.perf_counter() - began
+            print(
+                f"{len(paths)} readers' feeds rendered once in {warm:.1f} s "
+                f"({sum(sizes) / len(sizes) / 1000:.0f} KB each on average); load: {tool}, "
+                f"{args.connections} connections, {args.seconds} s each; {os.cpu_count()} CPUs"
+            )
+            paths_file = folder / "paths.txt"
+            shuffled = random.sample(paths, len(paths))
+            paths_file.write_text("\n".join(shuffled) + "\n", encoding="utf-8")
+            for label, headers in (
+                ("full (200)", {"Accept-Encoding": "identity"}),
+                ("gzip (200)", {"Accept-Encoding": "gzip"}),
+            ):
+                if tool == "wrk":
+                    figures = wrk_round(base, paths_file, headers, args.connections, args.seconds)
+                else:
+                    figures = run_httpx(base + shuffled[0], headers, args.connections, args.seconds)
+                print(
+                    f"  {label:<12} {figures['rps']:>9,.0f} requests/s   "
+                    f"p50 {figures['p50_ms']:6.2f} ms   p99 {figures['p99_ms']:6.2f} ms   "
+                    f"errors {figures['errors']:.0f}"
+                )
+                met = figures["rps"] >= TARGET_RPS and figures["p99_ms"] < TARGET_P99_MS
+                print(
+                    f"  target >= {TARGET_RPS:,} requests/s, p99 < {TARGET_P99_MS:.0f} ms: "
+                    f"{'met' if met else 'not met'}"
+                )
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    return 0
+
+
+def ranking_bench(args: argparse.Namespace) -> int:
+    from semantic import ranking, records
+
+    began = time.perf_counter()
+    ranking(records(), args.profiles, None)
+    print(
+        f"wall time, embedding the papers and interests included: "
+        f"{time.perf_counter() - began:.1f} s"
+    )
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parts = parser.add_subparsers(dest="part", required=True)
+    readers = parts.add_parser("readers", help="/u/<token>/rss with many readers")
+    readers.add_argument("--readers", type=int, default=1000)
+    readers.add_argument("--connections", type=int, default=16)
+    readers.add_argument("--seconds", type=int, default=10)
+    readers.add_argument("--httpx", action="store_true", help="Use httpx even if wrk is there.")
+    ranking = parts.add_parser("ranking", help="ranking 2,000 papers for many profiles")
+    ranking.add_argument("--profiles", type=int, default=1000)
+    args = parser.parse_args()
+    return readers_bench(args) if args.part == "readers" else ranking_bench(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
