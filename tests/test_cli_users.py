@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import feedparser
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -117,3 +118,77 @@ def test_the_printed_tokens_open_the_readers_feeds_until_replaced_or_removed(
     assert get(second["feeds"]["rss"]).status_code == 404
     assert get("/api/me", second["api_token"]).status_code == 403
     assert "No readers yet" in users(folder, "list")
+
+
+def test_a_reader_changes_their_profile_through_the_api_and_the_next_ranking_uses_it(
+    folder: Path,
+) -> None:
+    config = load_config(folder / "arxiv-radar.toml")
+    db = str(folder / "arxiv-radar.db")
+    with Store.open(db) as store:
+        rank_day(store, "alice", config.profiles["alice"], day=DEMO_DAY)
+    alice = json.loads(users(folder, "add", "alice", "-p", "alice", "--json"))
+    bob = json.loads(users(folder, "add", "bob", "-p", "bob", "--json"))
+    feed = alice["feeds"]["rss"]
+    path = "/api/me/profiles/alice"
+
+    app = create_app(config, db, env={}, state_ttl=0.0)
+    with TestClient(app) as client:
+        as_alice = {"Authorization": f"Bearer {alice['api_token']}"}
+        before = feedparser.parse(client.get(feed).content).entries
+        assert before and all("etamorphic" in e.title for e in before[:3])
+        shown = client.get(path, headers=as_alice).json()
+        assert shown["settings"]["keywords"] == ["metamorphic"] and shown["changed"] == []
+
+        for body, wrong in (
+            ({"library": "/etc/passwd"}, "a reader cannot change library"),
+            ({"zotero_key_env": "OPENAI_API_KEY"}, "a reader cannot change zotero_key_env"),
+            ({"max_papers": 0}, "max_papers"),
+            ({"mode": "telepathy"}, "mode"),
+        ):
+            refused = client.patch(path, json=body, headers=as_alice)
+            assert refused.status_code == 422 and wrong in refused.json()["detail"], body
+        as_bob = {"Authorization": f"Bearer {bob['api_token']}"}
+        assert client.patch(path, json={"keywords": ["x"]}, headers=as_bob).status_code == 403
+        assert client.get(path, headers=as_bob).status_code == 403
+        assert client.patch(path, json={"keywords": ["x"]}).status_code == 401
+
+        changed = client.patch(
+            path, json={"keywords": ["GAN", "GANs"], "max_papers": 1}, headers=as_alice
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["changed"] == ["keywords", "max_papers"]
+        # Until a ranking uses the change, the feed shows the latest ranking.
+        assert feedparser.parse(client.get(feed).content).entries == before
+
+    # The next ranking (here `rank`, as the daily run does) uses the reader's settings.
+    ranked = invoke_cli("rank", "--profile", "alice", "--date", "2026-04-27", "--json", cwd=folder)
+    assert ranked.returncode == 0, ranked.stderr
+    assert len(json.loads(ranked.stdout)) == 1
+    app = create_app(config, db, env={}, state_ttl=0.0)
+    with TestClient(app) as client:
+        after = feedparser.parse(client.get(feed).content).entries
+        assert [e.title for e in after] == ["Online GANs for Automatic Performance Testing"]
+        reset = client.patch(path, json={"keywords": None, "max_papers": None}, headers=as_alice)
+        assert reset.json()["changed"] == [] and reset.json()["settings"]["max_papers"] == 50
+    bob_ranked = invoke_cli("rank", "--profile", "bob", "--json", cwd=folder)
+    assert bob_ranked.returncode == 0  # bob's settings are the configuration's
+    assert len(json.loads(bob_ranked.stdout)) == 2
+
+
+def test_the_daily_run_ranks_a_profile_with_its_readers_settings(folder: Path) -> None:
+    from arxiv_radar.demo import DEMO_NOW, demo_transport
+    from arxiv_radar.pipeline import RunOptions
+    from arxiv_radar.runtime import run
+
+    config = load_config(folder / "arxiv-radar.toml")
+    db = str(folder / "arxiv-radar.db")
+    users(folder, "add", "alice", "-p", "alice")
+    with Store.open(db) as store:
+        store.save_profile_edits("alice", {"keywords": ["GAN", "GANs"], "max_papers": 1})
+    options = RunOptions(output=folder / "out", profile="alice", catch_up=False, now=DEMO_NOW)
+    report = run(config, db, options, env={}, summaries=False, transport=demo_transport())
+    assert report.status == "ok" and report.papers_shown == 1
+    digest = (folder / "out" / "README.md").read_text(encoding="utf-8")
+    assert "Online GANs for Automatic Performance Testing" in digest
+    assert "Metamorphic" not in digest

@@ -196,6 +196,8 @@ def run(
     arXiv (see :func:`build_client`). ``clock``: the pipeline's time, asked once for this
     run when ``options.now`` is unset (None: the real time). ``progress``: callbacks for a
     display. A summary provider that cannot work stops the run before anything is fetched.
+    A profile's reader's changes made through the server (``Store.profile_edits``) are laid
+    over its settings.
     """
     from arxiv_radar import pipeline
     from arxiv_radar.store import Store
@@ -207,6 +209,7 @@ def run(
     if wanted and not options.dry_run:
         check_summaries(config, env)
     with Store.open(store_url, **config.store.engine_options()) as store:
+        config = config.with_edits(store.profile_edits())  # readers' own settings (server API)
         client = build_client(config.arxiv, store, transport=transport)
         try:
             return pipeline.run(

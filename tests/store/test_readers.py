@@ -70,3 +70,22 @@ def test_new_tokens_replace_the_old_and_removal_forgets_the_reader(store: Store)
     with store._transaction("testing") as conn:
         assert conn.execute(select(reader_profiles)).all() == []
     store.add_reader("bob", ["theory"])  # the profile is free again
+
+
+def test_a_readers_profile_settings_are_kept_replaced_and_go_with_the_reader(
+    store: Store,
+) -> None:
+    assert not store.save_profile_edits("theory", {"max_papers": 5})  # nobody owns it
+    store.add_reader("ada", ["theory", "systems"])
+    state = store.readers_state()
+    assert store.save_profile_edits("theory", {"keywords": ["kv cache"], "max_papers": 5})
+    assert store.readers_state() != state  # a server sees the change
+    assert store.profile_edits() == {"theory": {"keywords": ["kv cache"], "max_papers": 5}}
+    assert store.profile_edits("systems") == {}
+    store.save_profile_edits("theory", {"min_score": 1.5})
+    assert store.profile_edits("theory") == {"theory": {"min_score": 1.5}}
+    store.save_profile_edits("theory", {})
+    assert store.profile_edits() == {}
+    store.save_profile_edits("systems", {"mode": "semantic"})
+    store.remove_reader("ada")
+    assert store.profile_edits() == {}

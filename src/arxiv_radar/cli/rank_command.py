@@ -37,6 +37,14 @@ if TYPE_CHECKING:  # imported where used: every command starts without them
     from arxiv_radar.store import Store
 
 
+def with_reader_edits(store: Store, name: str, settings: ProfileConfig) -> ProfileConfig:
+    """``settings`` with the changes its reader made through the server's API (if any)."""
+    from arxiv_radar.config.sections import profile_with_edits
+
+    edits = store.profile_edits(name).get(name)
+    return profile_with_edits(settings, edits) if edits else settings
+
+
 def resolve_profile(config: Config, name: str | None) -> tuple[str, ProfileConfig]:
     """The profile's name and settings; no name means ``default`` or the only profile."""
     named = config.named_profile(name)
@@ -248,6 +256,7 @@ def rank(
     day = parse_date(date)
     judge = rerank_judge(ctx, settings)
     with open_existing(ctx.store_url, **ctx.store_options) as store:
+        settings = with_reader_edits(store, name, settings)
         sync_library(ctx, settings, mode)
         ranking = rank_day(
             store,

@@ -24,7 +24,13 @@ from arxiv_radar.cli.common import (
     out,
     parse_date,
 )
-from arxiv_radar.cli.rank_command import print_rerank, rerank_judge, resolve_profile, sync_library
+from arxiv_radar.cli.rank_command import (
+    print_rerank,
+    rerank_judge,
+    resolve_profile,
+    sync_library,
+    with_reader_edits,
+)
 from arxiv_radar.errors import LLMError
 from arxiv_radar.text.plain import one_line
 
@@ -178,6 +184,7 @@ def summarize(
     count = top if top is not None else section.max_papers
     judge = rerank_judge(ctx, settings)
     with Store.open(ctx.store_url, **ctx.store_options) as store:
+        settings = with_reader_edits(store, name, settings)
         # the stored ranking; computed and stored only when the store has none current
         sync_library(ctx, settings)
         ranking = rank_day(

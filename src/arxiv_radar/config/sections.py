@@ -226,6 +226,37 @@ class ProfileConfig(BaseModel):
         return list(dict.fromkeys(value))
 
 
+READER_EDITABLE = (
+    "keywords",
+    "exclude",
+    "required",
+    "authors",
+    "interests",
+    "seed_papers",
+    "max_papers",
+    "min_score",
+    "mode",
+    "category_weights",
+    "announce_types",
+    "semantic_weight",
+)
+"""The settings of a profile its reader may change through the server's API. Not ``library``
+or ``zotero`` (a path on the server, an environment variable's name): only the operator sets
+those."""
+
+
+def profile_with_edits(profile: ProfileConfig, edits: Mapping[str, Any]) -> ProfileConfig:
+    """``profile`` with a reader's ``edits`` laid over it (only :data:`READER_EDITABLE`
+    settings; anything else is a ``ValueError``), validated as the configuration file's are
+    (a pydantic ``ValidationError`` names what is wrong)."""
+    unknown = sorted(set(edits) - set(READER_EDITABLE))
+    if unknown:
+        raise ValueError(
+            f"a reader cannot change {', '.join(unknown)} (only {', '.join(READER_EDITABLE)})"
+        )
+    return ProfileConfig.model_validate({**profile.model_dump(exclude_unset=True), **dict(edits)})
+
+
 class BudgetConfig(BaseModel):
     """``[summaries.budget]``: what one run may spend at most (unset: no limit).
 
@@ -393,6 +424,19 @@ class Config(BaseModel):
         """The folder of the configuration file: relative paths in it (a profile's
         ``library``) are read from there. None without a file (the current folder)."""
         return Path(self._source).resolve().parent if self._source else None
+
+    def with_edits(self, edits: Mapping[str, Mapping[str, Any]]) -> Config:
+        """This configuration with readers' changes to their profiles laid over it
+        (:func:`profile_with_edits`; the store keeps them: ``Store.profile_edits()``).
+        Changes to a profile the configuration no longer has are ignored."""
+        changed = {
+            name: profile_with_edits(profile, edits[name])
+            for name, profile in self.profiles.items()
+            if edits.get(name)
+        }
+        if not changed:
+            return self
+        return self.model_copy(update={"profiles": {**self.profiles, **changed}})
 
     def named_profile(self, name: str | None = None) -> NamedProfile:
         """A profile and its name; None picks ``default``, or the only profile there is."""

@@ -49,6 +49,7 @@ from arxiv_radar.server.data import StoreData
 from arxiv_radar.server.fastpath import CachedPaths
 from arxiv_radar.server.feedback import FEEDBACK_API, feedback_routes
 from arxiv_radar.server.guard import RequestGuard
+from arxiv_radar.server.reader_api import reader_api_routes
 from arxiv_radar.server.readers import (
     DEFAULT_RATE_LIMIT,
     ReaderDirectory,
@@ -176,6 +177,7 @@ def create_app(
     app.state.readers = readers
     app.state.limiter = limiter
     app.include_router(reader_routes(readers, limiter))
+    app.include_router(reader_api_routes(readers, limiter, read_only=read_only))
     if not read_only:
         app.include_router(feedback_routes(data, readers, limiter))
     token = admin_token if admin_token is not None else env.get(ADMIN_TOKEN_ENV, "")

@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from arxiv_radar.config import Config, NamedProfile
+from arxiv_radar.config import Config, NamedProfile, ProfileConfig
+from arxiv_radar.config.sections import profile_with_edits
 from arxiv_radar.models import Digest
 from arxiv_radar.publish.digest import make_digest, summaries_for
 from arxiv_radar.store import Store, StoredRanking
@@ -170,14 +171,28 @@ class StoreData:
         """The configuration hashes the profile's rankings are stored under, as ``rank`` and
         the daily run compute them: the current one first, then, for a profile that turned
         to ``hybrid`` with its first paper marked up, the one it had before (so its pages
-        stay up until the next run ranks the day again)."""
+        stay up until the next run ranks the day again); for a reader's profile, last, the
+        key of its latest ranking (so their changes do not empty their feeds until a run
+        ranks with them)."""
         from arxiv_radar.rank.key import ranking_key
 
+        settings = self.settings()
         keys = [
-            ranking_key(self.store, self.profile, self.profile_config, follow_feedback=follow)[1]
+            ranking_key(self.store, self.profile, settings, follow_feedback=follow)[1]
             for follow in (True, False)
         ]
+        if self.private:  # a reader's: until a run ranks their changes, the latest ranking
+            latest = self.store.latest_ranking_key(self.profile)
+            keys += [latest] if latest is not None else []
         return list(dict.fromkeys(keys))
+
+    def settings(self) -> ProfileConfig:
+        """The profile's settings: the configuration's, with its reader's changes (made
+        through ``PATCH /api/me/profiles/...``) laid over them."""
+        if not self.private:
+            return self.profile_config
+        edits = self.store.profile_edits(self.profile).get(self.profile)
+        return profile_with_edits(self.profile_config, edits) if edits else self.profile_config
 
     # -- days ---------------------------------------------------------------------------------
 

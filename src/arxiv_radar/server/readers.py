@@ -6,8 +6,10 @@ profiles and holds two tokens (:mod:`arxiv_radar.store.readers`):
 - the **feed token** is the secret part of their feed URLs, ``/u/{feed token}/rss``,
   ``/atom`` and ``/feed.json`` (``?profile=P`` for another of their profiles than the first;
   the feeds' filters work too), because feed readers cannot send headers;
-- the **API token** goes in ``Authorization: Bearer``: ``GET /api/me`` and ``/api/feedback``
-  for their own profiles.
+- the **API token** goes in ``Authorization: Bearer``: ``GET /api/me``, ``/api/feedback``
+  for their own profiles, and ``GET``/``PATCH /api/me/profiles/{profile}``: the settings of
+  their profiles they may change (:data:`~arxiv_radar.config.sections.READER_EDITABLE`),
+  kept in the store and laid over the configuration's by every ranking.
 
 What one reader owns is never shown to another: a token that is no reader's, or a profile
 that is not the token holder's, is the same 404 (feeds) or 403 (API), and a profile a reader
@@ -31,11 +33,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -51,7 +51,6 @@ from arxiv_radar.store.feedback import token_hash
 
 __all__ = [
     "DEFAULT_RATE_LIMIT",
-    "MeOut",
     "ReaderDirectory",
     "TokenLimiter",
     "reader_routes",
@@ -195,20 +194,6 @@ def chosen_profile(
     return name
 
 
-class MeOut(BaseModel):
-    """The reader a token belongs to."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    profiles: list[str] = Field(description="The profiles this reader owns, the first the default.")
-
-
-_bearer = HTTPBearer(
-    auto_error=False,
-    scheme_name="ReaderToken",
-    description="A reader's API token, printed by `arxiv-radar users add`.",
-)
 FeedToken = Annotated[str, Path(min_length=16, max_length=128, description="A feed token.")]
 ProfileQuery = Annotated[
     str | None,
@@ -222,7 +207,7 @@ _FEED_ERRORS: dict[int | str, dict[str, object]] = {
 
 
 def reader_routes(directory: ReaderDirectory, limiter: TokenLimiter) -> APIRouter:
-    """``/u/{feed token}/...`` and ``/api/me``."""
+    """``/u/{feed token}/rss``, ``/atom`` and ``/feed.json``."""
     router = APIRouter()
     profiles = directory.data.config.profiles
 
@@ -268,44 +253,4 @@ def reader_routes(directory: ReaderDirectory, limiter: TokenLimiter) -> APIRoute
             response_class=Response,
         )(feed_route(kind, what))
 
-    @router.get(
-        "/api/me",
-        response_model=MeOut,
-        tags=["readers"],
-        responses={
-            401: {"model": Problem, "description": "No bearer token."},
-            403: {"model": Problem, "description": "Not a reader's API token."},
-            429: {"model": Problem, "description": "Too many requests with this token."},
-        },
-    )
-    async def me(
-        response: Response,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> MeOut:
-        """Who the token's holder is, and which profiles they own."""
-        response.headers.update(_NO_STORE)
-        reader = await api_reader(directory, limiter, credentials)
-        return MeOut(name=reader.name, profiles=list(reader.profiles))
-
     return router
-
-
-async def api_reader(
-    directory: ReaderDirectory,
-    limiter: TokenLimiter,
-    credentials: HTTPAuthorizationCredentials | None,
-) -> Reader:
-    """The reader whose API token the request carries: 401 without one, 403 for a token that
-    is no reader's, 429 past the token's rate limit."""
-    if credentials is None:
-        raise HTTPException(
-            401,
-            "send Authorization: Bearer <token> (arxiv-radar users add prints one)",
-            {"WWW-Authenticate": "Bearer", **_NO_STORE},
-        )
-    token = credentials.credentials
-    limiter.check("api:" + token_hash(token))
-    reader = await run_in_threadpool(directory.by_api_token, token)
-    if reader is None:
-        raise HTTPException(403, "this is not a reader's API token", _NO_STORE)
-    return reader

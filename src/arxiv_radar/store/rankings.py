@@ -167,3 +167,14 @@ def days(conn: Connection, profile: str, key: str) -> set[dt.date]:
         rankings.c.profile == profile, rankings.c.config_hash == key
     )
     return set(conn.scalars(query))
+
+
+def latest_key(conn: Connection, profile: str) -> str | None:
+    """The configuration hash of ``profile``'s most recent ranking (of any day)."""
+    query = (
+        select(rankings.c.config_hash)
+        .where(rankings.c.profile == profile)
+        .order_by(rankings.c.computed_at.desc(), rankings.c.config_hash)
+        .limit(1)
+    )
+    return conn.scalars(query).first()

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
@@ -162,6 +163,34 @@ def owner(conn: Connection, profile: str) -> str | None:
     return conn.execute(
         select(reader_profiles.c.reader).where(reader_profiles.c.profile == profile)
     ).scalar_one_or_none()
+
+
+def edits(conn: Connection, profile: str | None = None) -> dict[str, dict[str, Any]]:
+    """The settings readers changed, by profile (or of ``profile`` alone): only profiles with
+    changes."""
+    query = select(reader_profiles.c.profile, reader_profiles.c.settings).where(
+        reader_profiles.c.settings.is_not(None)
+    )
+    if profile is not None:
+        query = query.where(reader_profiles.c.profile == profile)
+    return {row.profile: dict(row.settings) for row in conn.execute(query) if row.settings}
+
+
+def save_edits(
+    conn: Connection, profile: str, settings: Mapping[str, Any], now: dt.datetime
+) -> bool:
+    """Keep ``settings`` as the owner's changes to ``profile`` (replacing the former ones;
+    empty: none); False when no reader owns it."""
+    held_by = owner(conn, profile)
+    if held_by is None:
+        return False
+    conn.execute(
+        update(reader_profiles)
+        .where(reader_profiles.c.profile == profile)
+        .values(settings=dict(settings) or None)
+    )
+    conn.execute(update(readers).where(readers.c.name == held_by).values(updated_at=now))
+    return True
 
 
 def token_index(conn: Connection) -> tuple[dict[str, str], dict[str, str]]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -387,6 +387,24 @@ class Store:
         """The reader who owns ``profile`` (None: nobody; its pages are public)."""
         with self._transaction("reading readers") as conn:
             return reader_rows.owner(conn, profile)
+
+    def profile_edits(self, profile: str | None = None) -> dict[str, dict[str, Any]]:
+        """The settings readers changed through the API, by profile (or of ``profile``):
+        laid over the configuration's by :meth:`arxiv_radar.config.Config.with_edits`."""
+        with self._transaction("reading readers' profile settings") as conn:
+            return reader_rows.edits(conn, profile)
+
+    def save_profile_edits(self, profile: str, settings: Mapping[str, Any]) -> bool:
+        """Keep the owner's changes to ``profile`` (replacing the former; empty: none);
+        False when no reader owns it."""
+        with self._transaction("saving a reader's profile settings", write=True) as conn:
+            return reader_rows.save_edits(conn, profile, settings, _now())
+
+    def latest_ranking_key(self, profile: str) -> str | None:
+        """The configuration hash of ``profile``'s most recent ranking (of any day), whatever
+        its settings were (None: never ranked)."""
+        with self._transaction("reading rankings") as conn:
+            return ranking_rows.latest_key(conn, profile)
 
     def reader_token_index(self) -> tuple[dict[str, str], dict[str, str]]:
         """(API token hash -> reader, feed token hash -> reader), for every reader."""

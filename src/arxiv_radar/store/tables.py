@@ -311,5 +311,6 @@ reader_profiles = Table(
         "reader", Text(), ForeignKey("readers.name", ondelete="CASCADE"), nullable=False, index=True
     ),
     Column("position", Integer, nullable=False),
+    Column("settings", json_type()),
     Column("added_at", UTCDateTime, nullable=False),
 )

@@ -3,8 +3,9 @@
 ``readers`` keeps one row per reader: a name, the SHA-256 of their API token and of their feed
 token (each printed once by ``arxiv-radar users add`` and never stored), and when they were
 made or last given new tokens. ``reader_profiles`` says which reader owns a profile (and its
-place among theirs: the first is their default): a profile has at most one owner, and a
-reader's profiles go with them. Older stores start with neither.
+place among theirs: the first is their default, and the settings they changed through the API,
+laid over the configuration's): a profile has at most one owner, and a reader's profiles go
+with them. Older stores start with neither.
 
 Revision ID: 0012
 Revises: 0011
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -22,6 +24,7 @@ branch_labels: str | None = None
 depends_on: str | None = None
 
 TIMESTAMP = sa.DateTime(timezone=True)
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
@@ -41,6 +44,7 @@ def upgrade() -> None:
         sa.Column("profile", sa.Text(), nullable=False),
         sa.Column("reader", sa.Text(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("settings", JSON, nullable=True),
         sa.Column("added_at", TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(
             ["reader"],
