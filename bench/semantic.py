@@ -170,7 +170,7 @@ def ranking(papers: list[Paper], profiles: int, threads: int | None) -> float:
     print(
         f"{len(candidates)} papers x {profiles} profiles from stored vectors (read in "
         f"{read:.2f} s): semantic {timings['semantic']:.2f} s, hybrid {timings['hybrid']:.2f} s "
-        f"(target <= {RANK_TARGET:.0f} s)"
+        f"(target <= {RANK_TARGET:.0f} s for 100 profiles)"
     )
     return timings["semantic"]
 

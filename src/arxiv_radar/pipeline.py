@@ -143,13 +143,15 @@ class _Stages:
     """The stages of one run as they end, in order: the frozen result of each and its
     :class:`StageReport` (timed; a stage that raised gets a ``failed`` one and no result)."""
 
-    def __init__(self) -> None:
+    def __init__(self, before: Callable[[], None] = lambda: None) -> None:
         self.results: list[StageResult] = []
         self.reports: list[StageReport] = []
+        self._before = before  # before each stage: the run still holds its lock
 
     def run(self, name: StageName, work: Callable[[], R]) -> R:
         began = time.monotonic()
         try:
+            self._before()
             result = work()
         except BaseException as error:
             seconds = round(time.monotonic() - began, 3)
@@ -234,7 +236,7 @@ def run(
     started_at = _now()
     began = time.monotonic()
     requested = options.profile or "default"
-    with store.run_lock():
+    with store.run_lock() as confirm_lock:
         interrupted = _close_interrupted_runs(store)
         opening = (
             (
@@ -244,7 +246,7 @@ def run(
             if interrupted
             else ()
         )
-        stages = _Stages()
+        stages = _Stages(before=confirm_lock)
         end: _End | None = None
         errors: tuple[str, ...] = ()
         report_file: tuple[Path, ...] = ()

@@ -119,6 +119,10 @@ def build_engine(
             given = target.url.query.get("options", ())
             given = (given,) if isinstance(given, str) else tuple(given)
             connect_args["options"] = " ".join([*given, *settings])
+    if is_postgresql:
+        # A pooled session may have ended (the server restarted): check it out with a ping,
+        # so the next statement gets a new session instead of an error.
+        kwargs["pool_pre_ping"] = True
     if pool_size is not None and not target.is_memory:
         kwargs["pool_size"] = pool_size
     if read_only and target.is_sqlite and not target.is_memory:

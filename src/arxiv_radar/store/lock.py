@@ -13,19 +13,19 @@ crashed run never leaves a stale lock behind.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from filelock import FileLock, Timeout
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from arxiv_radar.errors import StoreError
 from arxiv_radar.store.connect import Target
 from arxiv_radar.store.migrate import SCHEMA_KEY
 
-__all__ = ["RunLockedError", "run_lock"]
+__all__ = ["Confirm", "RunLockedError", "run_lock"]
 
 
 class RunLockedError(StoreError):
@@ -39,12 +39,26 @@ def _busy(target: Target, name: str) -> RunLockedError:
     )
 
 
+Confirm = Callable[[], None]
+"""Called between a run's stages: makes sure the run still holds its lock (see below)."""
+
+
+def _no_check() -> None:
+    """A file lock cannot be lost while the process lives."""
+
+
 @contextmanager
-def run_lock(engine: Engine, target: Target, name: str = "run") -> Iterator[None]:
+def run_lock(engine: Engine, target: Target, name: str = "run") -> Iterator[Confirm]:
     """Hold the store's ``name`` lock for the block; raise :class:`RunLockedError` at once
-    when another process holds it."""
+    when another process holds it.
+
+    The block gets a function to call between stages. On PostgreSQL the advisory lock lives
+    as long as the session that took it: when the database restarted meanwhile, the function
+    takes the lock again on a new session, or raises :class:`RunLockedError` when another
+    process took it in between (so two runs never go on at once), or a :class:`StoreError`
+    when the database does not answer."""
     if target.is_memory:
-        yield  # a private in-memory database: nobody else can see it
+        yield _no_check  # a private in-memory database: nobody else can see it
         return
     if target.is_sqlite:
         path = f"{target.url.database}.{name}.lock"
@@ -54,30 +68,57 @@ def run_lock(engine: Engine, target: Target, name: str = "run") -> Iterator[None
         except Timeout:
             raise _busy(target, name) from None
         try:
-            yield
+            yield _no_check
         finally:
             lock.release()
         return
     key = zlib.crc32(f"arxiv-radar:{name}".encode()) & 0x7FFFFFFF
+    held = _take(engine, target, name, key)
+
+    def confirm() -> None:
+        nonlocal held
+        try:
+            held.execute(text("SELECT 1"))
+            held.commit()
+            return
+        except SQLAlchemyError:  # the session ended (the database restarted): so did the lock
+            held.invalidate()
+            held.close()
+        try:
+            held = _take(engine, target, name, key)
+        except RunLockedError:
+            raise RunLockedError(
+                f"this {name} lost its lock on {target.display} when the database restarted, "
+                f"and another arxiv-radar {name} holds it now; this one stops"
+            ) from None
+
     try:
-        connection = engine.connect()
-        taken = connection.execute(
-            text(f"SELECT pg_try_advisory_lock(:key, {SCHEMA_KEY})"), {"key": key}
-        )
-        got = bool(taken.scalar())
-        connection.commit()
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot take the run lock on {target.display}: {exc}") from exc
-    try:
-        if not got:
-            raise _busy(target, name)
-        yield
+        yield confirm
     finally:
         try:
-            if got:
-                connection.execute(
-                    text(f"SELECT pg_advisory_unlock(:key, {SCHEMA_KEY})"), {"key": key}
-                )
-                connection.commit()
+            held.execute(text(f"SELECT pg_advisory_unlock(:key, {SCHEMA_KEY})"), {"key": key})
+            held.commit()
+        except SQLAlchemyError:
+            pass  # the session is gone, and its lock with it
         finally:
-            connection.close()
+            held.close()
+
+
+def _take(engine: Engine, target: Target, name: str, key: int) -> Connection:
+    """A session holding the advisory lock ``key`` of this schema, or an error."""
+    try:
+        connection = engine.connect()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot take the {name} lock on {target.display}: {exc}") from exc
+    try:
+        got = connection.execute(
+            text(f"SELECT pg_try_advisory_lock(:key, {SCHEMA_KEY})"), {"key": key}
+        ).scalar()
+        connection.commit()
+    except SQLAlchemyError as exc:
+        connection.close()
+        raise StoreError(f"cannot take the {name} lock on {target.display}: {exc}") from exc
+    if not got:
+        connection.close()
+        raise _busy(target, name)
+    return connection

@@ -38,7 +38,7 @@ from . import reranks as rerank_rows
 from . import runs as run_rows
 from . import summaries as summary_rows
 from .connect import WRITE_OPTION, Target, build_engine, connect_error, describe, resolve
-from .lock import run_lock
+from .lock import Confirm, run_lock
 from .publications import Publication
 from .rankings import StoredRanking
 from .readers import Reader, ReadersState, ReaderTokens
@@ -144,11 +144,13 @@ class Store:
         return f"Store({self.url_for_display!r})"
 
     @contextmanager
-    def run_lock(self, name: str = "run") -> Iterator[None]:
+    def run_lock(self, name: str = "run") -> Iterator[Confirm]:
         """Hold the store's ``name`` lock for the block: a second run on the same store
-        stops at once with :class:`~arxiv_radar.store.lock.RunLockedError` (exit 4)."""
-        with run_lock(self._require_engine(), self._target, name):
-            yield
+        stops at once with :class:`~arxiv_radar.store.lock.RunLockedError` (exit 4). The
+        block gets a function to call between stages, which takes the lock again after a
+        PostgreSQL restart (see :func:`~arxiv_radar.store.lock.run_lock`)."""
+        with run_lock(self._require_engine(), self._target, name) as confirm:
+            yield confirm
 
     @property
     def url_for_display(self) -> str:
