@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from arxiv_radar.arxiv.gates import NO_SHARED_GATE, GateSource
 from arxiv_radar.arxiv.http import ARXIV_RETRY, ArxivClient, HttpCache
 
 if TYPE_CHECKING:  # the pipeline and the store are imported by run(): `fetch` needs neither
@@ -82,8 +83,10 @@ def build_client(
     transport: httpx.BaseTransport | None = None,
 ) -> ArxivClient:
     """The polite arXiv client configured from ``[arxiv]``, its validators kept in ``cache``
-    (the store). With ``transport`` (the demo's day, a test's replay) it talks to that
-    instead of arXiv, with no interval between requests."""
+    (the store), whose arXiv gate it also passes before each request, so that every process
+    using the store keeps arXiv's interval among them all. With ``transport`` (the demo's
+    day, a test's replay) it talks to that instead of arXiv, with no interval between
+    requests."""
     if transport is not None:
         return ArxivClient(min_interval=0, transport=transport, cache=cache)
     return ArxivClient(
@@ -92,6 +95,7 @@ def build_client(
         retry=dataclasses.replace(ARXIV_RETRY, max_retries=section.max_retries),
         contact=section.contact,
         cache=cache,
+        shared=cache.arxiv_gate() if isinstance(cache, GateSource) else NO_SHARED_GATE,
     )
 
 

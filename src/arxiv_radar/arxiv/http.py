@@ -4,8 +4,10 @@ arXiv's terms: no more than one request every three seconds, one connection at a
 time, for all of a user's machines together. This module enforces that for the whole
 process: a process-wide gate lets one request run at a time and starts the next one
 no sooner than ``min_interval`` seconds after the previous one *ended* (retries and
-streamed bodies included). Requests to an ``arxiv.org`` host never go faster than
-one every 3 seconds, whatever the configuration says.
+streamed bodies included); and, given a shared gate (the store's, see
+:mod:`arxiv_radar.arxiv.gates`), among every process that uses the same store, on one
+machine or many. Requests to an ``arxiv.org`` host never go faster than one every 3
+seconds, whatever the configuration says.
 
 Transient failures (429, 5xx, timeouts, dropped connections) are retried as the client's
 :class:`~arxiv_radar.net.RetryPolicy` says (:data:`ARXIV_RETRY` by default: exponential
@@ -27,7 +29,6 @@ from __future__ import annotations
 import errno
 import logging
 import socket
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -39,6 +40,7 @@ import httpx
 import tenacity
 
 from arxiv_radar import __version__
+from arxiv_radar.arxiv.gates import NO_SHARED_GATE, PROCESS_GATE, RateGate, SharedGate
 from arxiv_radar.errors import ArxivHTTPError, ArxivUnreachableError
 from arxiv_radar.net import (
     Retryable,
@@ -136,45 +138,6 @@ def network_failure(
     return ArxivUnreachableError(f"{what}: {fix}; {OFFLINE_HINT}", url=str(url), host=name)
 
 
-class RateGate:
-    """One request at a time, each starting ``interval`` seconds after the last one ended.
-
-    A single instance (:data:`PROCESS_GATE`) is shared by every client in the process.
-    """
-
-    def __init__(
-        self,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._lock = threading.RLock()
-        self._clock = clock
-        self._sleep = sleep
-        self._last_end: float | None = None
-
-    @contextmanager
-    def hold(self) -> Iterator[None]:
-        """Exclusive use of the connection to arXiv for the duration of the block."""
-        with self._lock:
-            yield
-
-    def wait_turn(self, interval: float) -> None:
-        """Sleep until ``interval`` seconds have passed since the previous request ended."""
-        with self._lock:
-            if self._last_end is None:
-                return
-            remaining = self._last_end + interval - self._clock()
-            if remaining > 0:
-                self._sleep(remaining)
-
-    def mark_done(self) -> None:
-        with self._lock:
-            self._last_end = self._clock()
-
-
-PROCESS_GATE = RateGate()
-
-
 class ArxivClient:
     """A rate-limited, retrying, caching HTTP client for arXiv's interfaces.
 
@@ -182,6 +145,8 @@ class ArxivClient:
     ``retry``: how transient failures are retried (:data:`ARXIV_RETRY` by default).
     ``transport``: an ``httpx`` transport (tests); default: the network.
     ``cache``: where conditional-request validators live (the store), optional.
+    ``shared``: the gate shared with other processes (the store's), passed before each
+    request after this process's own.
 
     A name that does not resolve, a refused connection or an unreachable network raises
     :class:`ArxivUnreachableError` after the first attempt; other failures raise
@@ -199,6 +164,7 @@ class ArxivClient:
         transport: httpx.BaseTransport | None = None,
         cache: HttpCache | None = None,
         gate: RateGate | None = None,
+        shared: SharedGate = NO_SHARED_GATE,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if min_interval < 0:
@@ -207,6 +173,8 @@ class ArxivClient:
         self.retry = retry
         self.cache = cache
         self._gate = gate or PROCESS_GATE
+        self._shared = shared
+        self._shared_held = False
         self._sleep = sleep
         self.requests_sent = 0
         self.retries = 0
@@ -269,7 +237,7 @@ class ArxivClient:
                 yield response
             finally:
                 response.close()
-                self._gate.mark_done()
+                self._done()
 
     def remember(self, response: httpx.Response) -> None:
         """Keep a processed response's validators for the next conditional request."""
@@ -292,6 +260,20 @@ class ArxivClient:
         self.close()
 
     # -- internals --------------------------------------------------------------------
+
+    def _begin(self, url: str) -> None:
+        """Wait for this request's turn: in this process, then among all (``shared``)."""
+        interval = self.interval_for(url)
+        self._gate.wait_turn(interval)
+        self._shared.acquire(interval)
+        self._shared_held = True
+
+    def _done(self) -> None:
+        """The request ended (its body read, or it failed): the next one's interval starts."""
+        self._gate.mark_done()
+        if self._shared_held:
+            self._shared_held = False
+            self._shared.release()
 
     def _build(self, url: str, params: Params | None, conditional: bool) -> httpx.Request:
         request = self._http.build_request("GET", url, params=params)
@@ -353,16 +335,16 @@ class ArxivClient:
         self, request: httpx.Request, *, stream: bool, allow_status: Collection[int]
     ) -> httpx.Response:
         url = str(request.url)
-        self._gate.wait_turn(self.interval_for(url))
+        self._begin(url)
         self.requests_sent += 1
         logger.debug("GET %s", url)
         try:
             response = self._http.send(request, stream=stream)
         except httpx.TimeoutException as error:
-            self._gate.mark_done()
+            self._done()
             raise Retryable(f"timed out: {type(error).__name__}") from error
         except httpx.TransportError as error:
-            self._gate.mark_done()
+            self._done()
             proxy = _env_proxy_for(request.url) if self._env_proxies else None
             unreachable = network_failure(error, request.url, proxy=proxy)
             if unreachable is not None:
@@ -371,20 +353,20 @@ class ArxivClient:
                 raise unreachable from error
             raise Retryable(f"connection failed: {type(error).__name__}: {error}") from error
         if not stream:
-            self._gate.mark_done()
+            self._done()
         status = response.status_code
         logger.info("GET %s -> %d", url, status)
         if status in RETRY_STATUSES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             response.close()
             if stream:
-                self._gate.mark_done()
+                self._done()
             raise Retryable(f"HTTP {status}", status=status, retry_after=retry_after)
         if response.is_success or status == 304 or status in allow_status:
             return response
         response.close()
         if stream:
-            self._gate.mark_done()
+            self._done()
         raise ArxivHTTPError(
             f"arXiv answered HTTP {status} {response.reason_phrase}",
             url=url,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Self
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..arxiv.gates import NO_SHARED_GATE, SharedGate
 from ..errors import StoreError, StoreMissingError, UsageError
 from ..models import (
     Announcement,
@@ -38,6 +39,7 @@ from . import reranks as rerank_rows
 from . import runs as run_rows
 from . import summaries as summary_rows
 from .connect import WRITE_OPTION, Target, build_engine, connect_error, describe, resolve
+from .gate import StoreGate
 from .lock import Confirm, run_lock
 from .publications import Publication
 from .rankings import StoredRanking
@@ -151,6 +153,14 @@ class Store:
         PostgreSQL restart (see :func:`~arxiv_radar.store.lock.run_lock`)."""
         with run_lock(self._require_engine(), self._target, name) as confirm:
             yield confirm
+
+    def arxiv_gate(self) -> SharedGate:
+        """The gate every process using this store passes before a request to arXiv, so that
+        arXiv's interval holds among them all (:mod:`arxiv_radar.store.gate`); an in-memory
+        store is private to its process and needs none."""
+        if self._target.is_memory:
+            return NO_SHARED_GATE
+        return StoreGate(self._require_engine(), self._target)
 
     @property
     def url_for_display(self) -> str:

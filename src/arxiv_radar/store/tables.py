@@ -314,3 +314,10 @@ reader_profiles = Table(
     Column("settings", json_type()),
     Column("added_at", UTCDateTime, nullable=False),
 )
+
+arxiv_gate = Table(
+    "arxiv_gate",
+    metadata,
+    Column("name", Text(), primary_key=True),
+    Column("last_end", UTCDateTime, nullable=False),
+)

@@ -1,11 +1,13 @@
-"""readers and reader_profiles: the readers of a server shared by many, and their profiles
+"""readers, reader_profiles and arxiv_gate: readers of a shared server; one gate to arXiv
 
 ``readers`` keeps one row per reader: a name, the SHA-256 of their API token and of their feed
 token (each printed once by ``arxiv-radar users add`` and never stored), and when they were
 made or last given new tokens. ``reader_profiles`` says which reader owns a profile (and its
 place among theirs: the first is their default, and the settings they changed through the API,
 laid over the configuration's): a profile has at most one owner, and a reader's profiles go
-with them. Older stores start with neither.
+with them. ``arxiv_gate`` keeps when the last request to arXiv by any process using this store
+ended, so that processes on several machines keep arXiv's interval between them all. Older
+stores start with none of these.
 
 Revision ID: 0012
 Revises: 0011
@@ -56,8 +58,16 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_reader_profiles_reader"), "reader_profiles", ["reader"], unique=False)
 
+    op.create_table(
+        "arxiv_gate",
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("last_end", TIMESTAMP, nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_arxiv_gate")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("arxiv_gate")
     op.drop_index(op.f("ix_reader_profiles_reader"), table_name="reader_profiles")
     op.drop_table("reader_profiles")
     op.drop_table("readers")
