@@ -192,3 +192,31 @@ def test_the_daily_run_ranks_a_profile_with_its_readers_settings(folder: Path) -
     digest = (folder / "out" / "README.md").read_text(encoding="utf-8")
     assert "Online GANs for Automatic Performance Testing" in digest
     assert "Metamorphic" not in digest
+
+
+def test_the_daily_run_ranks_and_summarizes_every_readers_profile(folder: Path) -> None:
+    from arxiv_radar.demo import DEMO_NOW, demo_transport
+    from arxiv_radar.pipeline import RunOptions
+    from arxiv_radar.runtime import run
+
+    (folder / "arxiv-radar.toml").write_text(
+        CONFIG + '\n[summaries]\nprovider = "extractive"\nmax_papers = 2\n', encoding="utf-8"
+    )
+    config = load_config(folder / "arxiv-radar.toml")
+    db = str(folder / "arxiv-radar.db")
+    alice = json.loads(users(folder, "add", "alice", "-p", "alice", "--json"))
+    bob = json.loads(users(folder, "add", "bob", "-p", "bob", "--json"))
+    options = RunOptions(output=folder / "out", catch_up=False, now=DEMO_NOW)
+    report = run(config, db, options, env={}, transport=demo_transport())
+    assert report.status == "ok" and report.profile == "default"
+    [readers] = [stage for stage in report.stages if stage.name == "readers"]
+    assert readers.status == "ok"
+    assert readers.counts["profiles"] == readers.counts["ranked"] == 2
+    assert readers.counts["summaries"] + readers.counts["cache_hits"] == 4  # two each
+    with Store.open(db) as store:  # bob's best, "Online GANs ...", is summarized
+        assert "2104.11069" in store.latest_summaries(["2104.11069"])
+    app = create_app(config, db, env={}, state_ttl=0.0)
+    with TestClient(app) as client:
+        for reader, word in ((alice, "etamorphic"), (bob, "GAN")):
+            entries = feedparser.parse(client.get(reader["feeds"]["rss"]).content).entries
+            assert entries and word in entries[0].title

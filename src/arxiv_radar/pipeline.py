@@ -1,4 +1,6 @@
-"""The pipeline: the stages in order (fetch, rank, summarize, publish, notify), one RunReport out.
+"""The pipeline: the stages in order (fetch, rank, summarize, readers, publish, notify), one
+RunReport out. ``readers`` ranks and summarizes the profiles readers own (a shared server's),
+which the server shows at their feeds; it runs only when readers own profiles.
 
 Long on purpose: each stage, its frozen result and the report built from them read together.
 
@@ -35,6 +37,7 @@ from typing import Literal, TypeVar
 from arxiv_radar import ingest
 from arxiv_radar.arxiv.http import ArxivClient
 from arxiv_radar.config import Config, ProfileConfig
+from arxiv_radar.errors import ArxivRadarError, StoreError
 from arxiv_radar.models import Digest, Paper, RunReport, StageReport
 from arxiv_radar.publish import output
 from arxiv_radar.publish.digest import make_digest, summaries_for
@@ -63,7 +66,7 @@ Summarizer = Callable[[Sequence[Paper], Spent], SummarizeReport]
 Notifier = Callable[[Digest], NotifyResult]
 LibrarySync = Callable[[ProfileConfig], tuple[str, ...]]
 """Brings a profile's Zotero library up to date; returns the warnings (runtime.sync_zotero)."""
-StageName = Literal["fetch", "rank", "summarize", "publish", "notify"]
+StageName = Literal["fetch", "rank", "summarize", "readers", "publish", "notify"]
 Count = int | float | str | None
 
 
@@ -134,6 +137,11 @@ class PublishedStage(StageResult):
 @dataclass(frozen=True, kw_only=True)
 class Notified(StageResult):
     """The notify stage's result."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadersRanked(StageResult):
+    """The readers stage's result: the profiles readers own, ranked and summarized."""
 
 
 R = TypeVar("R", bound=StageResult)
@@ -402,7 +410,16 @@ def _run_stages(ctx: _Run, stages: _Stages) -> _End:
     announced_on = day
 
     ranking = stages.run("rank", lambda: _rank(ctx, profile_name, profile, announced_on)).ranking
-    stages.run("summarize", lambda: _summarize(ctx, ranking))
+    summarized = stages.run("summarize", lambda: _summarize(ctx, ranking))
+    owned = [
+        name
+        for reader in store.readers()
+        for name in reader.profiles
+        if name in ctx.config.profiles and name != profile_name
+    ]
+    if owned:
+        spent = _spent(ranking, summarized)
+        stages.run("readers", lambda: _readers(ctx, owned, announced_on, spent))
     digest = make_digest(
         ctx.config,
         announced_on=announced_on,
@@ -547,6 +564,54 @@ def _summarize(ctx: _Run, ranking: DayRanking) -> Summarized:
         warnings=(*failed, *budget),
         done=done,
     )
+
+
+def _spent(ranking: DayRanking, summarized: Summarized) -> Spent:
+    """What the run has spent so far (its rerank and summaries), against its budget."""
+    spent = ranking.rerank.spent if ranking.rerank else Spent()
+    done = summarized.done
+    return spent + Spent(done.tokens_in + done.tokens_out, done.cost) if done else spent
+
+
+def _readers(ctx: _Run, names: list[str], day: dt.date, spent: Spent) -> ReadersRanked:
+    """Rank the day for each profile a reader owns and summarize its best papers (stored:
+    the server serves them at the reader's feeds), within what is left of the budget. A
+    profile that cannot be ranked is a warning; the others go on."""
+    totals = dict.fromkeys(("ranked", "summaries", "calls", "cache_hits", "failures"), 0)
+    totals["profiles"] = len(names)
+    warnings: list[str] = []
+    for name in names:
+        try:
+            ranking = rank_day(
+                ctx.store, name, ctx.config.profiles[name], day=day, base=ctx.config.folder
+            )
+        except StoreError:
+            raise
+        except ArxivRadarError as error:
+            warnings.append(f"profile {name} was not ranked: {error}")
+            continue
+        totals["ranked"] += 1
+        wanted = [item.paper for item in ranking.ranked[: ctx.config.summaries.max_papers]]
+        if ctx.summarize is None or ctx.options.dry_run or not wanted:
+            continue
+        done = ctx.summarize(wanted, spent)
+        spent = spent + Spent(done.tokens_in + done.tokens_out, done.cost)
+        totals["summaries"] += done.succeeded
+        totals["calls"] += done.calls
+        totals["cache_hits"] += done.cache_hits
+        totals["failures"] += done.failures
+        warnings += [
+            f"summary of {item.arxiv_id} (profile {name}) failed: {item.error}"
+            for item in done.outcomes
+            if item.status == "failed"
+        ]
+        if done.budget_reason:
+            warnings.append(
+                f"summary budget reached ({done.budget_reason}) at profile {name}: the rest "
+                "are left for the next run"
+            )
+            break
+    return ReadersRanked(name="readers", counts=dict(totals), warnings=tuple(warnings))
 
 
 def _publish(ctx: _Run, digest: Digest) -> PublishedStage:

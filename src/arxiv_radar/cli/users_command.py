@@ -105,7 +105,7 @@ def add(
     """Add a reader owning some profiles, and print their API token and feed URLs once.
 
     A profile has one owner at most: one owned by another reader is refused (exit 2), and
-    nothing is written.
+    nothing is written. The store is created if there is none yet.
 
     Examples:
 
@@ -116,7 +116,10 @@ def add(
     ctx = load_context(config, db, debug)
     profiles = list(dict.fromkeys(profile or []))
     _check_profiles(profiles, ctx.config.profiles)
-    with open_existing(ctx.store_url, **ctx.store_options) as store:
+    from arxiv_radar.store import Store
+
+    # A server's readers may come before its first run: the store is made if need be.
+    with Store.open(ctx.store_url, **ctx.store_options) as store:
         tokens = store.add_reader(name, profiles)
     _print_tokens(name, profiles, tokens.api_token, tokens.feed_token, as_json)
 
