@@ -2,6 +2,7 @@
 
     python bench/scale.py readers [--readers 1000] [--connections 16] [--seconds 10]
     python bench/scale.py ranking [--profiles 1000]
+    python bench/scale.py workers [--workers 1,2,4] [--latency 1.0]
 
 ``readers``:
 
@@ -24,6 +25,13 @@ the single-reader ``/rss`` (bench/serve.py).
 ``ranking``: bench/semantic.py's ranking (2,000 papers from stored vectors, three interests per
 profile) for ``--profiles`` profiles, in semantic and hybrid mode, with the wall time.
 
+``workers``: the demo day's 34 papers summarized through ``[workers]`` (the run's
+dispatcher, :func:`arxiv_radar.summarize.remote.remote_summarizer`) by 1, 2 and 4
+``arxiv-radar worker`` processes (``--concurrency 1`` each) on a new redis-server, each
+summary from a local OpenAI-compatible server answering after ``--latency`` seconds
+(tests/openai_server.py); a new store each round. Prints summaries per second and the
+speed-up over one worker. Target: 4 workers >= 3.2 x one.
+
 It prints figures and never fails a build.
 """
 
@@ -38,6 +46,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -195,6 +205,111 @@ def ranking_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def workers_bench(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from arxiv_radar.summarize.remote import remote_summarizer
+    from arxiv_radar.summarize.runner import Spent
+
+    from openai_server import OpenAIServer, Reply
+
+    text = (
+        "TL;DR: The paper in one line.\n\n## 1. Main contributions and innovations\nA.\n\n"
+        "## 2. Method and experimental setup\nB.\n\n## 3. Key results\nC.\n\n"
+        "## 4. Conclusions, limitations and future work\nD.\n"
+    )
+    counts = [int(n) for n in args.workers.split(",")]
+    rates: dict[int, float] = {}
+    with tempfile.TemporaryDirectory(prefix="arxiv-radar-bench-workers-") as temporary:
+        folder = Path(temporary)
+        demo_db = fill_store(folder)
+        with OpenAIServer(latency=args.latency, models=("m",)) as llm:
+            llm.respond(lambda request: Reply(text=text))
+            for count in counts:
+                round_folder = folder / f"round-{count}"
+                round_folder.mkdir()
+                db = round_folder / "radar.db"
+                shutil.copy(demo_db, db)
+                with redis(round_folder) as broker:
+                    config_text = (
+                        f'[summaries]\nprovider = "openai-compatible"\n'
+                        f'base_url = "{llm.base_url}"\nmodel = "m"\nconcurrency = 16\n'
+                        f'language = "en"\n\n[workers]\nbroker = "{broker}"\n'
+                    )
+                    config_path = round_folder / "arxiv-radar.toml"
+                    config_path.write_text(config_text, encoding="utf-8")
+                    config = load_config(config_path, env={})
+                    with Store.open(str(db)) as store, workers(round_folder, db, count):
+                        papers = [
+                            found.paper
+                            for found in store.get_papers(
+                                [p.arxiv_id for p in store.papers_announced_on(DEMO_DAY)]
+                            ).values()
+                        ]
+                        summarize = remote_summarizer(config, store, {})
+                        began = time.perf_counter()
+                        report = summarize(papers, Spent())
+                        seconds = time.perf_counter() - began
+                    assert report.succeeded == len(papers), report.as_dict()
+                    rates[count] = len(papers) / seconds
+                    print(
+                        f"{count} worker(s): {len(papers)} summaries in {seconds:.1f} s, "
+                        f"{rates[count]:.2f}/s, x{rates[count] / rates[counts[0]]:.2f}"
+                    )
+    if 4 in rates and 1 in rates:
+        ratio = rates[4] / rates[1]
+        print(
+            f"4 workers / 1: x{ratio:.2f} (target >= 3.2): {'met' if ratio >= 3.2 else 'not met'}"
+        )
+    return 0
+
+
+@contextmanager
+def redis(folder: Path) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        + ["--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def workers(folder: Path, db: Path, count: int) -> Iterator[None]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ARXIV_RADAR_")}
+    started = []
+    for n in range(count):
+        log = (folder / f"worker-{n}.log").open("wb")
+        started.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "arxiv_radar", "worker", "--db", str(db)]
+                + ["--concurrency", "1"],
+                cwd=folder,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        log.close()
+    try:
+        deadline = time.monotonic() + 60
+        while sum("ready" in p.read_text() for p in folder.glob("worker-*.log")) < count:
+            if time.monotonic() > deadline:
+                raise SystemExit("the workers did not start within 60 s")
+            time.sleep(0.1)
+        yield
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            process.wait(timeout=30)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parts = parser.add_subparsers(dest="part", required=True)
@@ -205,8 +320,12 @@ def main() -> int:
     readers.add_argument("--httpx", action="store_true", help="Use httpx even if wrk is there.")
     ranking = parts.add_parser("ranking", help="ranking 2,000 papers for many profiles")
     ranking.add_argument("--profiles", type=int, default=1000)
+    workers_part = parts.add_parser("workers", help="summaries per second by 1, 2, 4 workers")
+    workers_part.add_argument("--workers", default="1,2,4")
+    workers_part.add_argument("--latency", type=float, default=1.0)
     args = parser.parse_args()
-    return readers_bench(args) if args.part == "readers" else ranking_bench(args)
+    run = {"readers": readers_bench, "ranking": ranking_bench, "workers": workers_bench}
+    return run[args.part](args)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ COMMANDS = [
     "summarize",
     "doctor",
     "serve",
+    "worker",
     "users",
     "users add",
     "users list",
@@ -37,7 +38,8 @@ a test fails when it falls out of date.
 Exit codes (every command): 0 success, 1 unexpected error, 2 bad configuration or input,
 3 arXiv unreachable or answering errors after every retry, 4 store error, 5 the LLM endpoint
 failed (`summarize` when every call failed), 6 a check of `doctor` failed, 7 a profile's Zotero
-library could not be read (refused, not found, or unreachable with no copy kept).
+library could not be read (refused, not found, or unreachable with no copy kept), 8 the broker
+of `[workers]` could not be reached or no `arxiv-radar worker` listens on it.
 
 `--debug` (debug logs, and the full traceback of an error) is accepted before the command
 (`arxiv-radar --debug run`) as well as after it. When the output is not a terminal (a pipe, a

@@ -240,6 +240,11 @@ url = "postgresql+psycopg://radar@db/arxiv_radar"
 pool_size = 12
 statement_timeout = 2.5
 
+[workers]
+broker = "redis://queue:6379/1"
+visibility_timeout = 600
+task_timeout = 120
+
 [publish]
 title = "My <radar>"
 description = "Papers I read"
@@ -357,6 +362,11 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
             "url": "postgresql+psycopg://radar@db/arxiv_radar",
             "pool_size": 12,
             "statement_timeout": 2.5,
+        },
+        "workers": {
+            "broker": "redis://queue:6379/1",
+            "visibility_timeout": 600.0,
+            "task_timeout": 120.0,
         },
         "publish": {
             "title": "My <radar>",

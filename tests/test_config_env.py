@@ -91,6 +91,7 @@ def test_every_section_can_be_given_as_one_json_table(tmp_path: Path, section: s
         "profiles": ('{"x": {"max_papers": 2}}', lambda c: c.profiles["x"].max_papers == 2),
         "summaries": ('{"language": "en"}', lambda c: c.summaries.language == "en"),
         "store": ('{"url": "env.db"}', lambda c: c.store.url == "env.db"),
+        "workers": ('{"task_timeout": 5}', lambda c: c.workers.task_timeout == 5),
         "publish": ('{"abstract_chars": 500}', lambda c: c.publish.abstract_chars == 500),
     }
     value, check = tables[section]
@@ -317,6 +318,9 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "store.url": ("env.db", "env.db"),
     "store.pool_size": ("9", 9),
     "store.statement_timeout": ("0.5", 0.5),
+    "workers.broker": ("redis://localhost:6379/0", "redis://localhost:6379/0"),
+    "workers.visibility_timeout": ("120", 120.0),
+    "workers.task_timeout": ("60", 60.0),
     "publish.title": ("My radar", "My radar"),
     "publish.description": ("Papers.", "Papers."),
     "publish.base_url": ("https://example.org/radar/", "https://example.org/radar/"),
@@ -336,6 +340,7 @@ DOCUMENTED_TABLES = {
     "### `[summaries.budget]`": "summaries.budget",
     "### `[summaries.prices.<model>]`": "summaries.prices.qwen-long",
     "## `[store]`": "store",
+    "## `[workers]`": "workers",
     "## `[publish]`": "publish",
 }
 

@@ -29,6 +29,7 @@ from packaging.utils import canonicalize_name
 
 from arxiv_radar import __version__
 from arxiv_radar.cli.serve_command import SERVE_MODULES
+from arxiv_radar.cli.worker_command import WORKER_MODULES
 from arxiv_radar.errors import MissingExtraError, UsageError, require_extra
 from arxiv_radar.scaffold import scaffold, with_extras
 from arxiv_radar.scheduler import SCHEDULER_MODULES
@@ -78,7 +79,9 @@ def test_each_guard_checks_the_packages_of_its_extra() -> None:
     assert core.isdisjoint(serve | names(EXTRAS["pdf"]))
     assert "openai" in core  # every provider but the extractive one calls it (docs/deploy.md)
     assert set(SEMANTIC) <= core and "semantic" not in EXTRAS
-    assert EXTRAS["all"] == ["arxiv-radar[serve,pdf,postgres,notify]"]
+    assert names(EXTRAS["workers"]) == {canonicalize_name(name) for name in WORKER_MODULES.values()}
+    assert core.isdisjoint(names(EXTRAS["workers"]))
+    assert EXTRAS["all"] == ["arxiv-radar[serve,pdf,postgres,notify,workers]"]
     assert "arxiv-radar[all]" in EXTRAS["test"]
 
 

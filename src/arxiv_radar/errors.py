@@ -15,10 +15,12 @@
     │   └── ArxivParseError                   a response that is not what it should be
     ├── StoreError                   exit 4   the store cannot be opened, migrated or written
     ├── LLMError                     exit 5   the LLM endpoint failed after every retry
-    └── ZoteroError                  exit 7   a Zotero web library could not be read (refused,
-        │                                     not found, not an API answer)
-        └── ZoteroUnreachableError            no answer, or failures after every retry: the
-                                              copy kept on disk is used when there is one
+    ├── ZoteroError                  exit 7   a Zotero web library could not be read (refused,
+    │   │                                     not found, not an API answer)
+    │   └── ZoteroUnreachableError            no answer, or failures after every retry: the
+    │                                         copy kept on disk is used when there is one
+    └── WorkersError                 exit 8   the broker of [workers] cannot be reached, or no
+                                              arxiv-radar worker listens on it
 
 Every error carries the context a user needs to act (the file and key, the URL,
 the status, how many attempts were made). The CLI prints ``str(error)`` and
@@ -89,7 +91,9 @@ class MissingExtraError(UsageError):
 def require_extra(extra: str, purpose: str, modules: Mapping[str, str]) -> None:
     """Raise :class:`MissingExtraError` unless every module of ``modules`` (import name ->
     package name) can be imported; nothing is imported here, so the check costs nothing."""
-    missing = [package for module, package in modules.items() if find_spec(module) is None]
+    missing = list(
+        dict.fromkeys(package for module, package in modules.items() if find_spec(module) is None)
+    )
     if missing:
         raise MissingExtraError(purpose, extra, missing)
 
@@ -201,3 +205,10 @@ class ZoteroError(ArxivRadarError):
 class ZoteroUnreachableError(ZoteroError):
     """Zotero could not be reached (the network, a timeout) or kept failing (429, 5xx) after
     every retry: the copy of the library kept on disk is used when there is one."""
+
+
+class WorkersError(ArxivRadarError):
+    """The workers of ``[workers]`` cannot be reached: the broker does not answer, or no
+    ``arxiv-radar worker`` listens on it. Exit code 8."""
+
+    exit_code = 8

@@ -116,9 +116,14 @@ def build_summarizer(
     progress: Progress | None = None,
 ) -> pipeline.Summarizer:
     """The configured summarizer (``[summaries]``; API keys from ``env``), caching in
-    ``store`` and reading full texts through ``client`` when its input mode needs them."""
+    ``store`` and reading full texts through ``client`` when its input mode needs them; with
+    ``[workers] broker``, the workers make them (:mod:`arxiv_radar.summarize.remote`)."""
     from arxiv_radar.summarize.service import summarize_configured
 
+    if config.workers.broker is not None:  # the workers make them ([workers], docs/workers.md)
+        from arxiv_radar.summarize.remote import remote_summarizer
+
+        return remote_summarizer(config, store, env)
     count = (progress or Progress()).summaries
 
     def summarize(papers: Sequence[Paper], spent: Spent) -> SummarizeReport:

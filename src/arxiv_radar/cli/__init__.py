@@ -29,6 +29,7 @@ from arxiv_radar.cli import (
     serve_command,
     summarize_command,
     users_command,
+    worker_command,
 )
 from arxiv_radar.cli.common import (
     EXIT_CODES,
@@ -77,6 +78,7 @@ for _command in (
     ingest_commands.doctor,
     init_command.init,
     serve_command.serve,
+    worker_command.worker,
 ):
     # Docstrings are hard-wrapped; their prose paragraphs reflow to the terminal's width.
     app.command(help=reflow_help(_command.__doc__), cls=RadarCommand)(_command)

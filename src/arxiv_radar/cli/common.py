@@ -32,7 +32,8 @@ CHECK_FAILED = 6
 EXIT_CODES = (
     "Exit codes: 0 success, 1 unexpected error, 2 bad configuration or input, "
     "3 arXiv unreachable or answering errors, 4 store error, 5 LLM endpoint failed, "
-    f"{CHECK_FAILED} a doctor check failed, 7 Zotero library unreadable."
+    f"{CHECK_FAILED} a doctor check failed, 7 Zotero library unreadable, 8 workers' broker "
+    "unreachable or no worker listening."
 )
 
 PIPE_WIDTH = 4096

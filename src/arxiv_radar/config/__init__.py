@@ -33,6 +33,7 @@ from arxiv_radar.config.sections import (
     PublishConfig,
     StoreConfig,
     SummaryConfig,
+    WorkersConfig,
 )
 from arxiv_radar.config.values import (
     DEFAULT_AUTHOR_WEIGHT,
@@ -62,6 +63,7 @@ __all__ = [
     "ProfileConfig",
     "PublishConfig",
     "StoreConfig",
+    "WorkersConfig",
     "SummaryConfig",
     "find_config_file",
     "load_config",

@@ -31,6 +31,7 @@ from arxiv_radar.config.sections import (
     PublishConfig,
     StoreConfig,
     SummaryConfig,
+    WorkersConfig,
 )
 from arxiv_radar.config.values import ProfileName
 from arxiv_radar.errors import ConfigError
@@ -71,6 +72,7 @@ class _Sections(BaseSettings):
     profiles: dict[ProfileName, ProfileConfig] | None = None
     summaries: SummaryConfig | None = None
     store: StoreConfig | None = None
+    workers: WorkersConfig | None = None
     publish: PublishConfig | None = None
 
 

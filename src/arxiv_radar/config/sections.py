@@ -361,6 +361,28 @@ class StoreConfig(BaseModel):
         return {"pool_size": self.pool_size, "statement_timeout": self.statement_timeout}
 
 
+class WorkersConfig(BaseModel):
+    """``[workers]``: summaries made by ``arxiv-radar worker`` processes through a broker.
+
+    Without ``broker`` everything runs in the process that runs (the default).
+    """
+
+    model_config = MODEL_CONFIG
+
+    broker: NonEmpty | None = None
+    visibility_timeout: float = Field(default=3600.0, ge=1, le=86400)
+    task_timeout: float = Field(default=900.0, ge=1, le=86400)
+
+    @field_validator("broker")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("redis", "rediss"):
+            raise ValueError(
+                f"'{value}' is not a Redis URL: write redis://HOST:6379/0 (rediss:// for TLS)"
+            )
+        return value
+
+
 class PublishConfig(BaseModel):
     """``[publish]``: what the digest, feeds and site are called, where they live, when."""
 
@@ -411,6 +433,7 @@ class Config(BaseModel):
     )
     summaries: SummaryConfig = Field(default_factory=SummaryConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    workers: WorkersConfig = Field(default_factory=WorkersConfig)
     publish: PublishConfig = Field(default_factory=PublishConfig)
 
     _source: str | None = PrivateAttr(default=None)

@@ -194,6 +194,24 @@ def summary_key(
     )
 
 
+def summary_keys(
+    papers: Sequence[Paper], spec: ProviderSpec, config: SummaryConfig
+) -> dict[str, SummaryKey]:
+    """The cache key of each paper's summary (by arXiv id) as :func:`summarize_papers` makes
+    it with ``spec`` and ``config``'s prompt: what a dispatcher of summaries to workers waits
+    for in the store."""
+    template = (
+        None
+        if spec.name == "extractive"
+        else load_prompt(
+            language=config.language,
+            prompt_file=config.prompt_file,
+            input_mode=config.input_mode,
+        )
+    )
+    return {paper.arxiv_id: summary_key(paper, spec, config, template) for paper in papers}
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
