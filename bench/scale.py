@@ -239,12 +239,7 @@ def workers_bench(args: argparse.Namespace) -> int:
                     config_path.write_text(config_text, encoding="utf-8")
                     config = load_config(config_path, env={})
                     with Store.open(str(db)) as store, workers(round_folder, db, count):
-                        papers = [
-                            found.paper
-                            for found in store.get_papers(
-                                [p.arxiv_id for p in store.papers_announced_on(DEMO_DAY)]
-                            ).values()
-                        ]
+                        papers = [found.paper for found in store.papers_announced_on(DEMO_DAY)]
                         summarize = remote_summarizer(config, store, {})
                         began = time.perf_counter()
                         report = summarize(papers, Spent())
