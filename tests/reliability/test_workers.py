@@ -19,120 +19,20 @@ Without redis-server the tests are skipped, except under ``CI=true``, where that
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from cli_helpers import cli_environment, run_cli
+from cli_helpers import run_cli
 from fault_server import DAY, FEED_PATH, LLM_ANSWER, good_feed
 from openai_server import OpenAIServer
 from openai_server import RecordedRequest as LLMRequest
 from openai_server import Reply as LLMReply
 from radar_checks import check_outputs, check_store, one_paragraph_error, start_cli, wait_until
 from replay_server import ReplayServer, Reply
-
-PAPERS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def redis_server() -> Iterator[str]:
-    """A new redis-server on 127.0.0.1; yields its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("redis-server is missing but CI=true: these tests must run in CI")
-        pytest.skip("needs redis-server (apt-get install -y redis-server)")
-    port = free_port()
-    folder = tempfile.mkdtemp(prefix="arxiv-radar-redis-")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        + ["--dir", folder],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as connection:
-                    connection.sendall(b"PING\r\n")
-                    if connection.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def config(llm: OpenAIServer, broker: str, *, visibility: float = 60.0) -> str:
-    return (
-        f'[summaries]\nprovider = "openai-compatible"\nbase_url = "{llm.base_url}"\n'
-        f'model = "m"\nmax_papers = {PAPERS}\nconcurrency = 4\nlanguage = "en"\n\n'
-        f'[workers]\nbroker = "{broker}"\nvisibility_timeout = {visibility}\n\n'
-        '[publish]\noutput = "."\n'
-    )
-
-
-@contextmanager
-def workers(folder: Path, db: str, count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """``count`` ``arxiv-radar worker`` processes, each the leader of its process group."""
-    started = []
-    logs = []
-    try:
-        for n in range(count):
-            log = (folder / f"worker-{n}.log").open("wb")
-            logs.append(log)
-            started.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "arxiv_radar", "worker", "--db", db]
-                    + ["--concurrency", "1"],
-                    cwd=folder,
-                    env=cli_environment(None),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            )
-        deadline = time.monotonic() + 60
-        while sum("ready" in path.read_text() for path in folder.glob("worker-*.log")) < count:
-            for process in started:
-                assert process.poll() is None, (folder / "worker-0.log").read_text()
-            assert time.monotonic() < deadline, "the workers did not start"
-            time.sleep(0.1)
-        yield started
-    finally:
-        for process in started:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in started:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a hung worker
-                os.killpg(process.pid, signal.SIGKILL)
-        for log in logs:
-            log.close()
+from worker_helpers import PAPERS, config, free_port, redis_server, workers
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
