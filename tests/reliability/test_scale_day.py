@@ -51,9 +51,9 @@ def test_fifty_readers_one_day_two_workers_one_killed(
         f'\n[profiles.r{n:02d}]\nkeywords = ["{KEYWORDS[n % len(KEYWORDS)]}"]\nmax_papers = 3\n'
         for n in range(READERS)
     )
-    with redis_server() as broker, OpenAIServer(models=("m",)) as llm:
+    with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
         llm.respond(answer)
-        text = config(llm, broker, visibility=3, papers=2) + "\n[profiles.default]\n" + profiles
+        text = config(llm, redis.url, visibility=3, papers=2) + "\n[profiles.default]\n" + profiles
         (tmp_path / "arxiv-radar.toml").write_text(text, encoding="utf-8")
         settings = load_config(tmp_path / "arxiv-radar.toml", env={})
         with Store.open(pg_url) as store:

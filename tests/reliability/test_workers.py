@@ -10,6 +10,8 @@ and ``arxiv-radar run`` against the replayed listing, on SQLite and on PostgreSQ
   broker gives the paper to the other worker once the visibility timeout passes, every
   summary is stored once, and the model is called no more than once per paper plus the calls
   that were in flight in the killed worker;
+- the broker restarted (its memory lost) in the middle: the run ends with the papers the
+  broker lost named as failed, and the next run completes the day, each summary paid once;
 - without a worker listening, or with the broker down, the run stops with one clear message
   (exit 8) before any summary is sent.
 
@@ -46,9 +48,9 @@ def test_a_run_fans_summaries_out_to_two_workers(
     store_url: str, tmp_path: Path, replay: ReplayServer
 ) -> None:
     replay.add(FEED_PATH, Reply(body=good_feed()))
-    with redis_server() as broker, OpenAIServer(latency=0.3, models=("m",)) as llm:
+    with redis_server() as redis, OpenAIServer(latency=0.3, models=("m",)) as llm:
         llm.respond(lambda request: LLMReply(text=LLM_ANSWER))
-        (tmp_path / "arxiv-radar.toml").write_text(config(llm, broker), encoding="utf-8")
+        (tmp_path / "arxiv-radar.toml").write_text(config(llm, redis.url), encoding="utf-8")
         with workers(tmp_path, store_url, 2):
             result = run_cli("run", "--no-catch-up", "--db", store_url, cwd=tmp_path, server=replay)
             assert result.returncode == 0, result.stdout + result.stderr
@@ -76,9 +78,9 @@ def test_a_worker_killed_mid_summary_leaves_it_to_the_other(
         held.wait(timeout=60)
         return LLMReply(text=LLM_ANSWER)
 
-    with redis_server() as broker, OpenAIServer(models=("m",)) as llm:
+    with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
         llm.respond(answer)
-        text = config(llm, broker, visibility=3)
+        text = config(llm, redis.url, visibility=3)
         (tmp_path / "arxiv-radar.toml").write_text(text, encoding="utf-8")
         with workers(tmp_path, store_url, 2) as (first, second):
             run = start_cli("run", "--no-catch-up", "--db", store_url, cwd=tmp_path, server=replay)
@@ -98,12 +100,49 @@ def test_a_worker_killed_mid_summary_leaves_it_to_the_other(
     check_outputs(tmp_path, DAY, papers=6)
 
 
+def test_a_broker_restarted_mid_run_loses_work_the_next_run_completes(
+    tmp_path: Path, replay: ReplayServer
+) -> None:
+    replay.add(FEED_PATH, Reply(body=good_feed()))
+    store_url = str(tmp_path / "arxiv-radar.db")
+    held = threading.Event()
+
+    def answer(request: LLMRequest) -> LLMReply:
+        held.wait(timeout=60)
+        return LLMReply(text=LLM_ANSWER)
+
+    with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
+        llm.respond(answer)
+        text = config(llm, redis.url, visibility=3, task_timeout=6)
+        (tmp_path / "arxiv-radar.toml").write_text(text, encoding="utf-8")
+        with workers(tmp_path, store_url, 2):
+            run = start_cli("run", "--no-catch-up", "--db", store_url, cwd=tmp_path, server=replay)
+            try:
+                wait_until(lambda: len(llm.chat_requests) >= 2)  # two in flight, two queued
+                redis.restart()  # the queued papers are gone with the broker's memory
+            finally:
+                held.set()
+                out, err = run.communicate(timeout=120)
+            # The run finishes: what the workers had is stored, what the broker lost is a
+            # failure of this run, named, and tried again by the next.
+            assert run.returncode == 0, out + err
+            said = " ".join((out + err).split())
+            assert said.count("no worker finished it within 6 s") == PAPERS - 2
+            assert len(check_store(store_url).summaries_ok) == 2
+            again = run_cli("run", "--no-catch-up", "--db", store_url, cwd=tmp_path, server=replay)
+            assert again.returncode == 0, again.stdout + again.stderr
+        assert len(llm.chat_requests) == PAPERS  # each paid for once, over both runs
+    assert len(check_store(store_url).summaries_ok) == PAPERS
+    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert readme.count("AI Summary (by m)") == PAPERS
+
+
 def test_without_workers_or_broker_the_run_stops_clearly(
     tmp_path: Path, replay: ReplayServer
 ) -> None:
     replay.add(FEED_PATH, Reply(body=good_feed()))
-    with redis_server() as broker, OpenAIServer(models=("m",)) as llm:
-        (tmp_path / "arxiv-radar.toml").write_text(config(llm, broker), encoding="utf-8")
+    with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
+        (tmp_path / "arxiv-radar.toml").write_text(config(llm, redis.url), encoding="utf-8")
         nobody = run_cli("run", "--no-catch-up", cwd=tmp_path, server=replay)
         down = config(llm, f"redis://127.0.0.1:{free_port()}/0")
         (tmp_path / "arxiv-radar.toml").write_text(down, encoding="utf-8")

@@ -34,48 +34,77 @@ def free_port() -> int:
         return port
 
 
+class RedisServer:
+    """A redis-server of the test's own on 127.0.0.1 (nothing saved): :attr:`url`,
+    :meth:`restart` (everything it held is gone, as after a crash), :meth:`stop`."""
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+        self.port = free_port()
+        self.folder = tempfile.mkdtemp(prefix="arxiv-radar-redis-")
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+            + ["--appendonly", "no", "--dir", self.folder],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as link:
+                    link.sendall(b"PING\r\n")
+                    if link.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
 @contextmanager
-def redis_server() -> Iterator[str]:
-    """A new redis-server on 127.0.0.1; yields its URL."""
+def redis_server() -> Iterator[RedisServer]:
+    """A new redis-server on 127.0.0.1, stopped afterwards."""
     binary = shutil.which("redis-server")
     if binary is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("redis-server is missing but CI=true: these tests must run in CI")
         pytest.skip("needs redis-server (apt-get install -y redis-server)")
-    port = free_port()
-    folder = tempfile.mkdtemp(prefix="arxiv-radar-redis-")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        + ["--dir", folder],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = RedisServer(binary)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as connection:
-                    connection.sendall(b"PING\r\n")
-                    if connection.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        server.start()
+        yield server
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+        server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)
 
 
 def config(
-    llm: OpenAIServer, broker: str, *, visibility: float = 60.0, papers: int = PAPERS
+    llm: OpenAIServer,
+    broker: str,
+    *,
+    visibility: float = 60.0,
+    papers: int = PAPERS,
+    task_timeout: float = 900.0,
 ) -> str:
+    """An ``arxiv-radar.toml``: summaries by ``llm`` through the workers of ``broker``."""
     return (
         f'[summaries]\nprovider = "openai-compatible"\nbase_url = "{llm.base_url}"\n'
         f'model = "m"\nmax_papers = {papers}\nconcurrency = 4\nlanguage = "en"\n\n'
-        f'[workers]\nbroker = "{broker}"\nvisibility_timeout = {visibility}\n\n'
+        f'[workers]\nbroker = "{broker}"\nvisibility_timeout = {visibility}\n'
+        f"task_timeout = {task_timeout}\n\n"
         '[publish]\noutput = "."\n'
     )
 
