@@ -49,8 +49,12 @@ PIP_ENV = {
     "PIP_CONFIG_FILE": os.devnull,
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",
 }
-OPTIONAL = (*("fastapi", "starlette", "uvicorn", "fastapi-offline", "apscheduler", "pypdf"),)
-"""What a core install must not hold: the serve and pdf extras and what they pull in."""
+OPTIONAL = (
+    *("fastapi", "starlette", "uvicorn", "fastapi-offline", "apscheduler", "pypdf"),
+    *("limits", "celery", "kombu", "redis"),
+)
+"""What a core install must not hold: the serve, pdf and workers extras and what they pull
+in."""
 SEMANTIC = (
     "onnxruntime",
     "tokenizers",
@@ -285,6 +289,15 @@ def test_the_core_install_runs_the_demo_and_names_the_extras_it_lacks(
     assert serve.stderr.strip().splitlines() == [
         "error: arxiv-radar serve needs fastapi, fastapi-offline, uvicorn, apscheduler, limits, "
         'which are not installed: pip install "arxiv-radar[serve]"'
+    ]
+    assert not (tmp_path / "nowhere.db").exists()
+
+    # worker, and a run sending its summaries to workers: exit 2, naming the extra.
+    worker = in_venv(core_venv, "arxiv-radar", "worker", "--db", "nowhere.db", cwd=tmp_path)
+    assert worker.returncode == 2, worker.stdout + worker.stderr
+    assert worker.stderr.strip().splitlines() == [
+        'error: arxiv-radar worker needs celery, which is not installed: pip install "arxiv-'
+        'radar[workers]"'
     ]
     assert not (tmp_path / "nowhere.db").exists()
 

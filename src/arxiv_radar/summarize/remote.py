@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from arxiv_radar.config import Config, WorkersConfig
-from arxiv_radar.errors import WorkersError
+from arxiv_radar.errors import WorkersError, require_extra
 from arxiv_radar.models import Paper, Summary, SummaryStatus
 from arxiv_radar.summarize.runner import Spent
 from arxiv_radar.summarize.stage import PaperOutcome, Status, SummarizeReport, summary_keys
@@ -88,6 +88,7 @@ def remote_summarizer(config: Config, store: Store, env: Mapping[str, str]) -> S
     """Summaries made by the workers of ``config.workers`` (see the module docstring)."""
     from arxiv_radar.summarize.providers import resolve_provider
 
+    require_extra("workers", "[workers] broker", {"celery": "celery", "redis": "celery"})
     section = config.summaries
     spec = resolve_provider(section, env)
     app = broker_client(config.workers)
