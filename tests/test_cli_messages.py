@@ -21,7 +21,7 @@ from arxiv_radar.config import plain_message
 from arxiv_radar.errors import ArxivRadarError
 from arxiv_radar.masking import mask_secrets, mask_url_passwords
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD_TOOL_CONFIG = ROOT / "tests" / "fixtures" / "config" / "old_tool_08f90a8.json"
@@ -329,3 +329,10 @@ def test_the_old_tools_config_json_is_found_in_the_current_folder(tmp_path: Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"ok  config: {tmp_path / 'config.json'}" in result.stdout
     assert "'display_limit' is ignored" in result.stderr
+
+
+def test_help_shows_table_names_in_brackets(tmp_path: Path) -> None:
+    """A configuration table in a command's help (``[workers]``) is shown, not taken for
+    Rich markup and dropped."""
+    shown = " ".join(invoke_cli("worker", "--help", cwd=tmp_path).stdout.split())
+    assert "through [workers] broker" in shown and 'pip install "arxiv-radar[workers]"' in shown

@@ -37,16 +37,16 @@ def worker(
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Make the summaries that runs send through [workers] broker, until stopped (Ctrl-C).
+    """Make the summaries that runs send through \\[workers] broker, until stopped (Ctrl-C).
 
-    With [workers] broker = "redis://HOST:6379/0" in the configuration, arxiv-radar run
+    With \\[workers] broker = "redis://HOST:6379/0" in the configuration, arxiv-radar run
     fetches and ranks, then sends each paper to summarize to the workers and waits for its
     summary in the store. Start workers on any machines that reach the broker, the store
     (a PostgreSQL URL for several machines) and the model, with the same configuration
     file: each takes one paper at a time per process, writes the summary to the store, and
     a paper already summarized is never paid for again. A worker killed in the middle of a
     paper leaves it to another (the broker gives it again). Needs the workers extra:
-    pip install "arxiv-radar[workers]". See docs/workers.md.
+    pip install "arxiv-radar\\[workers]". See docs/workers.md.
 
     Examples:
 
