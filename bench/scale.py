@@ -58,7 +58,13 @@ from arxiv_radar.rank.ranker import rank_day
 from arxiv_radar.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve import _ms, fill_store, free_port, run_httpx  # noqa: E402  (a sibling script)
+from serve import (  # noqa: E402  (a sibling script)
+    _ms,
+    fill_store,
+    free_port,
+    run_httpx,
+    start_server,
+)
 
 TARGET_RPS = 4000
 TARGET_P99_MS = 10.0
@@ -105,26 +111,6 @@ def prepare(folder: Path, readers: int) -> tuple[Path, Path, list[str]]:
     return db, config_path, paths
 
 
-def start(db: Path, config: Path, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ARXIV_RADAR_")}
-    command = [sys.executable, "-m", "arxiv_radar", "serve", "--port", str(port)]
-    command += ["--db", str(db), "--config", str(config), "--rate-limit", "1000000/hour"]
-    process = subprocess.Popen(
-        command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the server did not start within 60 s")
-
-
 def wrk_round(
     url: str, paths_file: Path, headers: dict[str, str], connections: int, seconds: int
 ) -> dict[str, float]:
@@ -151,7 +137,9 @@ def readers_bench(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="arxiv-radar-bench-scale-") as temporary:
         folder = Path(temporary)
         db, config, paths = prepare(folder, args.readers)
-        process, base = start(db, config, folder)
+        process, base = start_server(
+            db, folder, 1, "--config", str(config), "--rate-limit", "1000000/hour"
+        )
         try:
             began = time.perf_counter()
             sizes = []

@@ -64,11 +64,14 @@ def fill_store(folder: Path) -> Path:
     return db
 
 
-def start_server(db: Path, folder: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    db: Path, folder: Path, workers: int, *options: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``arxiv-radar serve`` on a free port with ``options`` too; (process, base URL)."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("ARXIV_RADAR_")}
     command = [sys.executable, "-m", "arxiv_radar", "serve", "--port", str(port)]
-    command += ["--db", str(db), "--workers", str(workers)]
+    command += ["--db", str(db), "--workers", str(workers), *options]
     process = subprocess.Popen(
         command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

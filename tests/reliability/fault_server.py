@@ -14,10 +14,14 @@ import copy
 import datetime as dt
 import email.utils
 import re
+import threading
 from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from openai_server import OpenAIServer
+from openai_server import RecordedRequest as LLMRequest
+from openai_server import Reply as LLMReply
 from replay_server import Reply, fixture_bytes
 
 MIXED = "synthetic_rss_cs.AI+cs.CL+cs.DC+cs.LG_mixed.xml"
@@ -46,6 +50,19 @@ A 12% gain.
 Limits.
 """
 """A complete structured summary, as the local OpenAI-compatible server answers it."""
+
+
+def hold_answers(llm: OpenAIServer) -> threading.Event:
+    """Make ``llm`` answer :data:`LLM_ANSWER` only once the returned event is set (at most a
+    minute later): calls stay in flight while a test kills or restarts something."""
+    held = threading.Event()
+
+    def answer(request: LLMRequest) -> LLMReply:
+        held.wait(timeout=60)
+        return LLMReply(text=LLM_ANSWER)
+
+    llm.respond(answer)
+    return held
 
 
 def fast_config(*, timeout: float = 0.5, max_retries: int = 1, extra: str = "") -> str:

@@ -9,16 +9,13 @@ the next run, once the server is back, completes the day and records the first a
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 
 from cli_helpers import run_cli
-from fault_server import DAY, FEED_PATH, LLM_ANSWER, good_feed
+from fault_server import DAY, FEED_PATH, good_feed, hold_answers
 from openai_server import OpenAIServer
-from openai_server import RecordedRequest as LLMRequest
-from openai_server import Reply as LLMReply
 from private_postgres import private_postgres
 from radar_checks import check_outputs, check_store, one_paragraph_error, start_cli, wait_until
 from replay_server import ReplayServer, Reply
@@ -39,14 +36,8 @@ def test_a_run_survives_a_restart_and_fails_clearly_when_the_database_is_gone(
     fault: str, tmp_path: Path, replay: ReplayServer
 ) -> None:
     replay.add(FEED_PATH, Reply(body=good_feed()))
-    held = threading.Event()
-
-    def answer(request: LLMRequest) -> LLMReply:
-        held.wait(timeout=60)
-        return LLMReply(text=LLM_ANSWER)
-
     with private_postgres() as server, OpenAIServer(models=("m",)) as llm:
-        llm.respond(answer)
+        held = hold_answers(llm)
         (tmp_path / "arxiv-radar.toml").write_text(config(llm), encoding="utf-8")
         url = server.url
         run = start_cli("run", "--no-catch-up", "--db", url, cwd=tmp_path, server=replay)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 from pathlib import Path
 
 import feedparser
@@ -23,10 +22,8 @@ from arxiv_radar.config import load_config
 from arxiv_radar.server import create_app
 from arxiv_radar.store import Store
 
-from fault_server import DAY, FEED_PATH, LLM_ANSWER, good_feed
+from fault_server import DAY, FEED_PATH, good_feed, hold_answers
 from openai_server import OpenAIServer
-from openai_server import RecordedRequest as LLMRequest
-from openai_server import Reply as LLMReply
 from radar_checks import check_outputs, check_store, start_cli, wait_until
 from replay_server import ReplayServer, Reply
 from worker_helpers import config, redis_server, workers
@@ -41,18 +38,12 @@ def test_fifty_readers_one_day_two_workers_one_killed(
     pg_url: str, tmp_path: Path, replay: ReplayServer
 ) -> None:
     replay.add(FEED_PATH, Reply(body=good_feed()))
-    held = threading.Event()
-
-    def answer(request: LLMRequest) -> LLMReply:
-        held.wait(timeout=60)
-        return LLMReply(text=LLM_ANSWER)
-
     profiles = "".join(
         f'\n[profiles.r{n:02d}]\nkeywords = ["{KEYWORDS[n % len(KEYWORDS)]}"]\nmax_papers = 3\n'
         for n in range(READERS)
     )
     with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
-        llm.respond(answer)
+        held = hold_answers(llm)
         text = config(llm, redis.url, visibility=3, papers=2) + "\n[profiles.default]\n" + profiles
         (tmp_path / "arxiv-radar.toml").write_text(text, encoding="utf-8")
         settings = load_config(tmp_path / "arxiv-radar.toml", env={})

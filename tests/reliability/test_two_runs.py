@@ -7,15 +7,13 @@ anything; the first is unaffected. A run killed with ``kill -9`` leaves no lock 
 from __future__ import annotations
 
 import signal
-import threading
 from pathlib import Path
 
 import pytest
 
 from cli_helpers import run_cli
-from fault_server import DAY, FEED_PATH, LLM_ANSWER, good_feed
+from fault_server import DAY, FEED_PATH, LLM_ANSWER, good_feed, hold_answers
 from openai_server import OpenAIServer
-from openai_server import RecordedRequest as LLMRequest
 from openai_server import Reply as LLMReply
 from radar_checks import check_outputs, check_store, start_cli, wait_until
 from replay_server import ReplayServer, Reply
@@ -40,14 +38,8 @@ def test_a_second_run_stops_at_once_and_the_first_is_unaffected(
     store_url: str, tmp_path: Path, replay: ReplayServer
 ) -> None:
     replay.add(FEED_PATH, Reply(body=good_feed()))
-    held = threading.Event()  # the first run's model answers wait until the second is done
-
-    def answer(request: LLMRequest) -> LLMReply:
-        held.wait(timeout=60)
-        return LLMReply(text=LLM_ANSWER)
-
     with OpenAIServer(models=("m",)) as llm:
-        llm.respond(answer)
+        held = hold_answers(llm)
         (tmp_path / "arxiv-radar.toml").write_text(summaries(llm, 3), encoding="utf-8")
         first = start_cli("run", "--no-catch-up", "--db", store_url, cwd=tmp_path, server=replay)
         try:

@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 from pathlib import Path
 
 import pytest
 
 from cli_helpers import run_cli
-from fault_server import DAY, FEED_PATH, LLM_ANSWER, good_feed
+from fault_server import DAY, FEED_PATH, LLM_ANSWER, good_feed, hold_answers
 from openai_server import OpenAIServer
-from openai_server import RecordedRequest as LLMRequest
 from openai_server import Reply as LLMReply
 from radar_checks import check_outputs, check_store, one_paragraph_error, start_cli, wait_until
 from replay_server import ReplayServer, Reply
@@ -72,14 +70,8 @@ def test_a_worker_killed_mid_summary_leaves_it_to_the_other(
 ) -> None:
     replay.add(FEED_PATH, Reply(body=good_feed()))
     store_url = str(tmp_path / "arxiv-radar.db")
-    held = threading.Event()
-
-    def answer(request: LLMRequest) -> LLMReply:
-        held.wait(timeout=60)
-        return LLMReply(text=LLM_ANSWER)
-
     with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
-        llm.respond(answer)
+        held = hold_answers(llm)
         text = config(llm, redis.url, visibility=3)
         (tmp_path / "arxiv-radar.toml").write_text(text, encoding="utf-8")
         with workers(tmp_path, store_url, 2) as (first, second):
@@ -105,14 +97,8 @@ def test_a_broker_restarted_mid_run_loses_work_the_next_run_completes(
 ) -> None:
     replay.add(FEED_PATH, Reply(body=good_feed()))
     store_url = str(tmp_path / "arxiv-radar.db")
-    held = threading.Event()
-
-    def answer(request: LLMRequest) -> LLMReply:
-        held.wait(timeout=60)
-        return LLMReply(text=LLM_ANSWER)
-
     with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
-        llm.respond(answer)
+        held = hold_answers(llm)
         text = config(llm, redis.url, visibility=3, task_timeout=6)
         (tmp_path / "arxiv-radar.toml").write_text(text, encoding="utf-8")
         with workers(tmp_path, store_url, 2):
