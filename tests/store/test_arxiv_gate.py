@@ -34,7 +34,7 @@ with Store.open(db) as store:
 
 
 def two_processes(db: str, url: str, shared: str) -> None:
-    start = str(time.time() + 3)
+    start = str(time.time() + 5)  # after both have started, even on a busy machine
     processes = [
         subprocess.Popen([sys.executable, "-c", SCRIPT, url, db, shared, start, str(INTERVAL)])
         for _ in range(2)

@@ -70,6 +70,8 @@ class StoreGate:
         try:
             if self._session is not None:
                 self._mark(self._session, func.clock_timestamp())
+                # Committed before the lock goes: the next holder must read this end.
+                self._session.commit()
                 self._session.execute(
                     text(f"SELECT pg_advisory_unlock(:key, {SCHEMA_KEY})"), {"key": _KEY}
                 )
