@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -59,10 +58,10 @@ from arxiv_radar.store import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve import (  # noqa: E402  (a sibling script)
-    _ms,
     fill_store,
     free_port,
     run_httpx,
+    run_wrk,
     start_server,
 )
 
@@ -114,22 +113,10 @@ def prepare(folder: Path, readers: int) -> tuple[Path, Path, list[str]]:
 def wrk_round(
     url: str, paths_file: Path, headers: dict[str, str], connections: int, seconds: int
 ) -> dict[str, float]:
+    """wrk going round the paths of ``paths_file`` (a Lua script beside it)."""
     script = paths_file.with_suffix(".lua")
     script.write_text(LUA % paths_file, encoding="utf-8")
-    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s"]
-    command += ["--latency", "-s", str(script)]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])  # type: ignore[index]
-    found = {pct: _ms(value) for pct, value in re.findall(r"^\s+(50|99)%\s+(\S+)", output, re.M)}
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {
-        "rps": rps,
-        "p50_ms": found["50"],
-        "p99_ms": found["99"],
-        "errors": float(errors[1]) if errors else 0.0,
-    }
+    return run_wrk(url, headers, connections, seconds, "-s", str(script))
 
 
 def readers_bench(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -21,6 +21,9 @@ from arxiv_radar.cli.common import (
 )
 from arxiv_radar.cli.ingest_commands import open_existing
 from arxiv_radar.errors import UsageError
+
+if TYPE_CHECKING:
+    from arxiv_radar.store import ReaderTokens
 
 users_app = typer.Typer(
     name="users",
@@ -43,12 +46,8 @@ ReaderName = Annotated[str, typer.Argument(help="The reader's name (letters, dig
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
-def _print_tokens(name: str, profiles: list[str], api: str, feed: str, as_json: bool) -> None:
-    paths = {
-        "rss": f"/u/{feed}/rss",
-        "atom": f"/u/{feed}/atom",
-        "json": f"/u/{feed}/feed.json",
-    }
+def _print_tokens(tokens: ReaderTokens, profiles: list[str], as_json: bool) -> None:
+    name, api, feed, paths = tokens.name, tokens.api_token, tokens.feed_token, tokens.feeds
     if as_json:
         shown = {
             "name": name,
@@ -121,7 +120,7 @@ def add(
     # A server's readers may come before its first run: the store is made if need be.
     with Store.open(ctx.store_url, **ctx.store_options) as store:
         tokens = store.add_reader(name, profiles)
-    _print_tokens(name, profiles, tokens.api_token, tokens.feed_token, as_json)
+    _print_tokens(tokens, profiles, as_json)
 
 
 def list_(
@@ -180,7 +179,7 @@ def token(
         readers = store.readers(name)
     if tokens is None or not readers:
         raise UsageError(f"there is no reader '{name}' (arxiv-radar users list)")
-    _print_tokens(name, list(readers[0].profiles), tokens.api_token, tokens.feed_token, as_json)
+    _print_tokens(tokens, list(readers[0].profiles), as_json)
 
 
 def grant(

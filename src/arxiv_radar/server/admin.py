@@ -23,7 +23,6 @@ from starlette.responses import JSONResponse, Response
 
 from arxiv_radar.scheduler import RunController
 from arxiv_radar.server.data import StoreData
-from arxiv_radar.server.readers import reader_feed_paths
 from arxiv_radar.server.schemas import (
     Problem,
     RefreshOut,
@@ -108,7 +107,7 @@ def _user_routes(router: APIRouter, data: StoreData) -> None:
             profiles=profiles,
             api_token=tokens.api_token,
             feed_token=tokens.feed_token,
-            feeds=reader_feed_paths(tokens.feed_token),
+            feeds=tokens.feeds,
         )
 
     @router.get("/users", response_model=UsersOut, responses=_ERRORS)

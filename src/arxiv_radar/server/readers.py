@@ -55,21 +55,11 @@ __all__ = [
     "TokenLimiter",
     "reader_routes",
     "rate_limit",
-    "reader_feed_paths",
 ]
 
 DEFAULT_RATE_LIMIT = "120/minute"
 _NO_STORE = {"Cache-Control": "no-store"}
 _NO_FEED = "no such feed (arxiv-radar users token NAME gives a reader new feed URLs)"
-
-
-def reader_feed_paths(feed_token: str) -> dict[str, str]:
-    """A reader's feed paths from the server's root, by kind (``rss``, ``atom``, ``json``)."""
-    return {
-        "rss": f"/u/{feed_token}/rss",
-        "atom": f"/u/{feed_token}/atom",
-        "json": f"/u/{feed_token}/feed.json",
-    }
 
 
 def rate_limit(text: str) -> RateLimitItem:

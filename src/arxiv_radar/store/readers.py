@@ -46,6 +46,15 @@ class ReaderTokens:
     api_token: str
     feed_token: str
 
+    @property
+    def feeds(self) -> dict[str, str]:
+        """The reader's feed paths from a server's root, by kind (``rss``, ``atom``, ``json``)."""
+        return {
+            "rss": f"/u/{self.feed_token}/rss",
+            "atom": f"/u/{self.feed_token}/atom",
+            "json": f"/u/{self.feed_token}/feed.json",
+        }
+
 
 @dataclass(frozen=True)
 class ReadersState:

@@ -22,9 +22,14 @@ from typing import TYPE_CHECKING
 
 from arxiv_radar.config import Config, WorkersConfig
 from arxiv_radar.errors import WorkersError, require_extra
-from arxiv_radar.models import Paper, Summary, SummaryStatus
+from arxiv_radar.models import Paper, SummaryStatus
 from arxiv_radar.summarize.runner import Spent
-from arxiv_radar.summarize.stage import PaperOutcome, Status, SummarizeReport, summary_keys
+from arxiv_radar.summarize.stage import (
+    PaperOutcome,
+    SummarizeReport,
+    paper_outcome,
+    summary_keys,
+)
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -111,7 +116,7 @@ def remote_summarizer(config: Config, store: Store, env: Mapping[str, str]) -> S
         for paper in papers:
             hit = before.get(keys[paper.arxiv_id])
             if hit is not None and hit.status != SummaryStatus.FAILED:
-                outcomes[paper.arxiv_id] = _outcome(paper, "cached", None)
+                outcomes[paper.arxiv_id] = paper_outcome(paper, "cached")
             else:
                 todo.append(paper)
         if todo and not checked:
@@ -143,7 +148,7 @@ def remote_summarizer(config: Config, store: Store, env: Mapping[str, str]) -> S
                 found = now.get(keys[paper.arxiv_id])
                 old = before.get(keys[paper.arxiv_id])
                 if found is not None and (old is None or found.created_at != old.created_at):
-                    outcome = _outcome(paper, _status(found), found)
+                    outcome = paper_outcome(paper, found.status.value, found)
                     spent = spent + Spent(found.tokens_in + found.tokens_out, found.cost)
                     report.calls += 1
                     report.attempts += 1
@@ -207,23 +212,3 @@ def _over_budget(spent: Spent, max_tokens: int | None, max_cost: float | None) -
     if max_cost is not None and spent.cost >= max_cost:
         return f"max_cost = {max_cost}"
     return None
-
-
-def _status(summary: Summary) -> Status:
-    if summary.status == SummaryStatus.FAILED:
-        return "failed"
-    return "incomplete" if summary.missing_sections else "ok"
-
-
-def _outcome(paper: Paper, status: Status, summary: Summary | None) -> PaperOutcome:
-    return PaperOutcome(
-        arxiv_id=paper.arxiv_id,
-        version=paper.version,
-        title=paper.title,
-        status=status,
-        error=summary.error if summary else None,
-        missing_sections=summary.missing_sections if summary else (),
-        tokens_in=summary.tokens_in if summary else 0,
-        tokens_out=summary.tokens_out if summary else 0,
-        cost=summary.cost if summary else 0.0,
-    )

@@ -230,7 +230,9 @@ def _stored(key: SummaryKey, model: str, parsed: ParsedSummary, **extra: Any) ->
     )
 
 
-def _outcome(paper: Paper, status: Status, summary: Summary | None = None) -> PaperOutcome:
+def paper_outcome(paper: Paper, status: Status, summary: Summary | None = None) -> PaperOutcome:
+    """What became of ``paper``: ``status`` and, from its stored ``summary``, the error,
+    missing sections and what it cost (nothing, when it was ``cached``)."""
     return PaperOutcome(
         arxiv_id=paper.arxiv_id,
         version=paper.version,
@@ -304,7 +306,7 @@ def summarize_papers(
     for paper in papers:
         hit = cached.get(keys[paper.arxiv_id])
         if hit is not None and hit.status != SummaryStatus.FAILED and not force:
-            done(_outcome(paper, "cached", hit))
+            done(paper_outcome(paper, "cached", hit))
         else:
             todo.append(paper)
 
@@ -313,7 +315,7 @@ def summarize_papers(
             parsed = summarize_extractive(paper, language=config.language)
             summary = _stored(keys[paper.arxiv_id], "extractive", parsed, extractive=True)
             store.save_summary(summary)
-            done(_outcome(paper, summary.status.value, summary))
+            done(paper_outcome(paper, summary.status.value, summary))
     elif todo:
         if client is None:
             raise ValueError(f"provider '{spec.name}' needs a client")
@@ -480,7 +482,7 @@ async def _run_jobs(
                 cost=outcome.cost,
             )
             store.save_summary(summary)
-            on_outcome(_outcome(paper, summary.status.value, summary))
+            on_outcome(paper_outcome(paper, summary.status.value, summary))
             return
         if outcome.status == "skipped":
             on_outcome(
@@ -502,7 +504,7 @@ async def _run_jobs(
         previous = cached.get(key)
         if previous is None or previous.status == SummaryStatus.FAILED:
             store.save_summary(failed)  # a forced retry never replaces a good summary
-        on_outcome(_outcome(paper, "failed", failed))
+        on_outcome(paper_outcome(paper, "failed", failed))
 
     price_config = config.price_for(client.model)
     return await run_summaries(
