@@ -214,6 +214,7 @@ model = "llama3"
 prompt_file = "prompts/mine.txt"
 max_papers = 0
 concurrency = 64
+rate_limit = "30 per minute"
 language = "en"
 timeout = 30
 max_retries = 0
@@ -342,6 +343,7 @@ def test_a_full_toml_file_loads_every_value(tmp_path: Path) -> None:
             "prompt_file": "prompts/mine.txt",
             "max_papers": 0,
             "concurrency": 64,
+            "rate_limit": "30 per minute",
             "language": "en",
             "timeout": 30.0,
             "max_retries": 0,
@@ -432,6 +434,12 @@ ERROR_CASES: list[tuple[str, str, str | None, list[str]]] = [
     ("[profiles.default]\nmin_score = -0.5\n", "profiles.default.min_score", "a number >= 0",
      ["found -0.5"]),
     ("[summaries]\nconcurrency = 0\n", "summaries.concurrency", "an integer >= 1", ["found 0"]),
+    ("[summaries]\nrate_limit = \"60/min\"\n", "summaries.rate_limit", '"60/minute"',
+     ["found '60/min', which is not a rate limit"]),
+    ("[summaries]\nrate_limit = \"0/second\"\n", "summaries.rate_limit", "at least 1",
+     ["found '0/second'"]),
+    ("[summaries]\nrate_limit = \"1/second;60/minute\"\n", "summaries.rate_limit",
+     '"500/2 hours"', ["not a rate limit"]),
     ("[summaries]\nlanguage = \"fr\"\n", "summaries.language", "one of 'zh' or 'en'",
      ['found "fr"']),
     ("[summaries]\nprovider = \"gpt\"\n", "summaries.provider", "'openai-compatible'",

@@ -300,6 +300,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "summaries.prompt_file": ("prompt.txt", "prompt.txt"),
     "summaries.max_papers": ("9", 9),
     "summaries.concurrency": ("2", 2),
+    "summaries.rate_limit": ("10/second", "10/second"),
     "summaries.language": ("en", "en"),
     "summaries.timeout": ("60", 60.0),
     "summaries.max_retries": ("0", 0),

@@ -62,6 +62,11 @@ __all__ = [
 
 DEFAULT_CATEGORIES: tuple[str, ...] = ("cs.AI", "cs.CL", "cs.DC", "cs.LG")
 _ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_RATE_LIMIT = re.compile(  # one limit of the limits package's notation (limits.parse)
+    r"^\s*(?P<amount>[0-9]+)\s*(?:/|\s*per\s*)\s*(?:[1-9][0-9]*)?"
+    r"\s*(?:second|minute|hour|day|month|year)s?\s*$",
+    re.IGNORECASE,
+)
 _EMAIL = re.compile(r"^[^@\s<>()]+@[^@\s<>()]+\.[^@\s<>()]+$")
 
 
@@ -309,6 +314,7 @@ class SummaryConfig(BaseModel):
     prompt_file: NonEmpty | None = None
     max_papers: int = Field(default=5, ge=0)
     concurrency: int = Field(default=16, ge=1, le=64)
+    rate_limit: NonEmpty | None = None
     language: Literal["zh", "en"] = "zh"
     timeout: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=4, ge=0, le=20)
@@ -343,6 +349,20 @@ class SummaryConfig(BaseModel):
     @classmethod
     def _key_name(cls, value: str) -> str:
         return _env_name(value, "DASHSCOPE_API_KEY")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, value: str | None) -> str | None:
+        """Calls per period in the notation of the ``limits`` package (which counts them),
+        checked here without it: ``60/minute``, ``10 per second``, ``500/2 hours``."""
+        match = _RATE_LIMIT.match(value or "")
+        if value is not None and (match is None or int(match["amount"]) < 1):
+            raise invalid(
+                f"found '{value}', which is not a rate limit",
+                'calls per period of at least 1, as "60/minute", "10/second", "500/2 hours" '
+                'or "1000 per day"',
+            )
+        return value
 
 
 class StoreConfig(BaseModel):

@@ -8,6 +8,11 @@ already in flight finish (so a run may go over by what they cost), and the jobs 
 started are reported as skipped, with the reason. Jobs start in the order given. What the
 run spent before these jobs (``spent``: the LLM rerank of the same run) counts against the
 budget too.
+
+Every call goes through :class:`~arxiv_radar.summarize.limits.CallLimits` (``limits``): it
+waits for one of their slots and their rate limit, its tokens and cost are charged to them,
+and the budget is checked against what they say was spent (by every process sharing them,
+:mod:`arxiv_radar.summarize.limits`), just before each call starts.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from arxiv_radar.config import BudgetConfig, PriceConfig
 from arxiv_radar.errors import ArxivRadarError, ConfigError
+from arxiv_radar.summarize.limits import CallLimits, LocalLimits, Spent
 
 if TYPE_CHECKING:
     from arxiv_radar.summarize.llm import Completion
@@ -86,17 +92,6 @@ class Budget:
             unit = f" {currency}" if currency else ""
             return f"cost {cost:.4f}{unit} of {self.max_cost:g}{unit} spent"
         return None
-
-
-@dataclass(frozen=True)
-class Spent:
-    """Tokens (input + output) and cost already spent in a run, counted against its budget."""
-
-    tokens: int = 0
-    cost: float = 0.0
-
-    def __add__(self, other: Spent) -> Spent:
-        return Spent(self.tokens + other.tokens, self.cost + other.cost)
 
 
 class OutcomeStatus(StrEnum):
@@ -190,14 +185,18 @@ async def run_summaries(
     on_progress: ProgressCallback | None = None,
     spent: Spent | None = None,
     label: str = "summary",
+    limits: CallLimits | None = None,
 ) -> RunResult:
     """Make ``call(job)`` for every job, at most ``concurrency`` at a time, within ``budget``.
 
-        Cost is computed from ``price`` (0 without one). ``on_progress`` is called with each
-        outcome as it is known (failed and skipped jobs included). ``spent``: what the run spent
-        before, counted against ``budget`` (not in the result's totals). ``label`` names the calls
-    in log messages. Raises
-        :class:`ConfigError` when the budget has a cost limit and there is no price.
+    Cost is computed from ``price`` (0 without one). ``on_progress`` is called with each
+    outcome as it is known (failed and skipped jobs included). ``spent``: what the run spent
+    before, counted against ``budget`` (not in the result's totals), on top of what
+    ``limits`` say was spent. ``label`` names the calls in log messages. ``limits``: the
+    slots, rate and spending every call goes through (default: this run's own, at most
+    ``concurrency`` calls in flight). Raises :class:`ConfigError` when the budget has a cost
+    limit and there is no price; what ``limits`` raise (a shared store that does not answer)
+    ends the run.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be >= 1")
@@ -208,10 +207,10 @@ async def run_summaries(
             key="summaries.budget.max_cost",
             expected="a [summaries.prices.<model>] table for the model, or no max_cost",
         )
+    limits = limits if limits is not None else LocalLimits(concurrency)
     currency = price.currency if price else ""
     outcomes: list[JobOutcome | None] = [None] * len(jobs)
-    tokens_spent = spent.tokens if spent else 0
-    cost_spent = spent.cost if spent else 0.0
+    before = spent or Spent()
     stop_reason: str | None = None
     pending = iter(enumerate(jobs))
     started = time.monotonic()
@@ -221,25 +220,43 @@ async def run_summaries(
         if on_progress is not None:
             on_progress(outcome)
 
-    async def worker() -> None:
-        nonlocal tokens_spent, cost_spent, stop_reason
-        for index, job in pending:  # shared: each free worker takes the next job
-            if stop_reason is None:
-                stop_reason = budget.exhausted(tokens_spent, cost_spent, currency)
-                if stop_reason is not None:
-                    logger.warning("%s budget reached (%s): no new calls", label, stop_reason)
+    def stopped() -> str | None:
+        """Why no new call may start (once the budget is reached, it stays reached)."""
+        nonlocal stop_reason
+        if stop_reason is None:
+            total = before + limits.spent()
+            stop_reason = budget.exhausted(total.tokens, total.cost, currency)
             if stop_reason is not None:
-                message = f"skipped: budget reached ({stop_reason})"
-                record(index, JobOutcome(job, OutcomeStatus.SKIPPED, error=message))
-                continue
-            outcome = await _run_one(job, call, price, label)
-            tokens_spent += outcome.tokens_in + outcome.tokens_out
-            cost_spent += outcome.cost
-            record(index, outcome)
+                logger.warning("%s budget reached (%s): no new calls", label, stop_reason)
+        return stop_reason
 
-    async with asyncio.TaskGroup() as group:
-        for _ in range(min(concurrency, len(jobs))):
-            group.create_task(worker())
+    def skip(index: int, job: Job, reason: str) -> None:
+        message = f"skipped: budget reached ({reason})"
+        record(index, JobOutcome(job, OutcomeStatus.SKIPPED, error=message))
+
+    async def worker() -> None:
+        for index, job in pending:  # shared: each free worker takes the next job
+            if (reason := stopped()) is not None:
+                skip(index, job, reason)
+                continue
+            outcome: JobOutcome | None = None
+            async with limits.slot():
+                # Checked again: others may have spent while this call waited for its slot.
+                if (reason := stopped()) is None:
+                    outcome = await _run_one(job, call, price, label)
+                    limits.charge(outcome.tokens_in + outcome.tokens_out, outcome.cost)
+            if outcome is not None:
+                record(index, outcome)
+            else:
+                skip(index, job, reason or "")
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(concurrency, len(jobs))):
+                group.create_task(worker())
+    except BaseExceptionGroup as errors:  # one worker's error (the limits' store gone)
+        first = errors.exceptions[0]
+        raise first from first.__cause__
     return RunResult(
         outcomes=tuple(o for o in outcomes if o is not None),
         seconds=time.monotonic() - started,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from arxiv_radar.config import Config
 from arxiv_radar.models import Paper
+from arxiv_radar.summarize.limits import CallLimits, call_limits
 from arxiv_radar.summarize.providers import ProviderSpec, resolve_provider
 from arxiv_radar.summarize.runner import Spent
 from arxiv_radar.summarize.stage import PaperOutcome, SummarizeReport, summarize_papers
@@ -40,11 +41,16 @@ def summarize_configured(
     force: bool = False,
     on_progress: Callable[[PaperOutcome], None] | None = None,
     spent: Spent | None = None,
+    limits: CallLimits | None = None,
 ) -> SummarizeReport:
     """Summarize ``papers`` the way ``config`` says (see :func:`summarize_papers`).
 
     ``arxiv`` is needed when :func:`needs_arxiv` is true; a ``ValueError`` otherwise.
     ``spent``: what the run spent before (the LLM rerank), counted against the budget.
+    ``limits``: the slots, rate and spending the model calls go through; default:
+    :func:`~arxiv_radar.summarize.limits.call_limits` of ``config`` without a scope (shared
+    slots and rate through ``[workers] broker`` when there is one, this call's own spending),
+    made unless the provider is extractive, and closed afterwards.
     """
     section = config.summaries
     spec = resolve_provider(section, env)
@@ -79,15 +85,23 @@ def summarize_configured(
 
         return make_client(spec, section)
 
-    return summarize_papers(
-        papers,
-        store=store,
-        spec=spec,
-        config=section,
-        client=None if spec.name == "extractive" else build,
-        force=force,
-        text_source=text_source,
-        pdf_source=pdf_source,
-        on_progress=on_progress,
-        spent=spent,
-    )
+    own = limits is None and spec.name != "extractive"
+    if own:
+        limits = call_limits(config)
+    try:
+        return summarize_papers(
+            papers,
+            store=store,
+            spec=spec,
+            config=section,
+            client=None if spec.name == "extractive" else build,
+            force=force,
+            text_source=text_source,
+            pdf_source=pdf_source,
+            on_progress=on_progress,
+            spent=spent,
+            limits=limits,
+        )
+    finally:
+        if own and limits is not None:
+            limits.close()

@@ -40,6 +40,7 @@ from arxiv_radar.masking import mask_secrets
 from arxiv_radar.models import Paper, Summary, SummaryKey, SummaryStatus
 from arxiv_radar.store import Store
 from arxiv_radar.summarize.extractive import extractive_hash, summarize_extractive
+from arxiv_radar.summarize.limits import CallLimits, LocalLimits
 from arxiv_radar.summarize.parsing import ParsedSummary, parse_summary
 from arxiv_radar.summarize.prompting import PromptTemplate, load_prompt
 from arxiv_radar.summarize.providers import ProviderSpec
@@ -263,6 +264,7 @@ def summarize_papers(
     pdf_source: PdfSource | None = None,
     on_progress: ProgressFn | None = None,
     spent: Spent | None = None,
+    limits: CallLimits | None = None,
 ) -> SummarizeReport:
     """Summarize ``papers`` (in the order given) and store the results; see the module.
 
@@ -274,6 +276,9 @@ def summarize_papers(
     each paper's call starting as soon as its input is read; a paper whose input cannot be
     read fails with the error and is tried again on the next run. ``spent``: what the run
     spent on other calls before (the LLM rerank), counted against ``[summaries.budget]``.
+    ``limits``: the slots, rate and spending the calls go through, shared with other
+    processes or not (:mod:`arxiv_radar.summarize.limits`); default: this call's own, from
+    ``concurrency`` and ``rate_limit``.
     """
     started = time.monotonic()
     extractive = spec.name == "extractive"
@@ -320,22 +325,29 @@ def summarize_papers(
         if client is None:
             raise ValueError(f"provider '{spec.name}' needs a client")
         assert template is not None
-        result = asyncio.run(
-            _call_model(
-                todo,
-                keys=keys,
-                cached=cached,
-                store=store,
-                client=client,
-                config=config,
-                template=template,
-                text_source=text_source,
-                pdf_source=pdf_source,
-                on_outcome=done,
-                secret=spec.api_key,
-                spent=spent,
+        own = limits is None
+        call_limits = LocalLimits.from_config(config) if limits is None else limits
+        try:
+            result = asyncio.run(
+                _call_model(
+                    todo,
+                    keys=keys,
+                    cached=cached,
+                    store=store,
+                    client=client,
+                    config=config,
+                    template=template,
+                    text_source=text_source,
+                    pdf_source=pdf_source,
+                    on_outcome=done,
+                    secret=spec.api_key,
+                    spent=spent,
+                    limits=call_limits,
+                )
             )
-        )
+        finally:
+            if own:
+                call_limits.close()
         report.calls = result.calls
         report.attempts = result.attempts
         report.tokens_in = result.tokens_in
@@ -390,6 +402,7 @@ async def _call_model(
     on_outcome: ProgressFn,
     secret: str | None = None,
     spent: Spent | None = None,
+    limits: CallLimits | None = None,
 ) -> Any:
     model = client()
     try:
@@ -406,6 +419,7 @@ async def _call_model(
             on_outcome=on_outcome,
             secret=secret,
             spent=spent,
+            limits=limits,
         )
     finally:
         close = getattr(model, "aclose", None)
@@ -427,6 +441,7 @@ async def _run_jobs(
     on_outcome: ProgressFn,
     secret: str | None = None,
     spent: Spent | None = None,
+    limits: CallLimits | None = None,
 ) -> Any:
     upload = template.input_mode == "upload"
     if upload and pdf_source is None:
@@ -515,4 +530,5 @@ async def _run_jobs(
         price=Price.from_config(price_config) if price_config else None,
         on_progress=record,
         spent=spent,
+        limits=limits,
     )
