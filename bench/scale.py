@@ -3,6 +3,7 @@
     python bench/scale.py readers [--readers 1000] [--connections 16] [--seconds 10]
     python bench/scale.py ranking [--profiles 1000]
     python bench/scale.py workers [--workers 1,2,4] [--latency 1.0]
+    python bench/scale.py embedding [--workers 1,2] [--papers 600]
 
 ``readers``:
 
@@ -31,6 +32,15 @@ dispatcher, :func:`arxiv_radar.summarize.remote.remote_summarizer`) by 1, 2 and 
 summary from a local OpenAI-compatible server answering after ``--latency`` seconds
 (tests/openai_server.py); a new store each round. Prints summaries per second and the
 speed-up over one worker. Target: 4 workers >= 3.2 x one.
+
+``embedding``: ``--papers`` abstracts of the recorded arXiv listing (bench/semantic.py's
+records) embedded in this process (``embed_papers``), then through ``[workers]`` (the run's
+side, :meth:`arxiv_radar.fanout.RemoteFanout.embed`: 32 paper versions per task, the run
+waiting until the store has every vector) by 1 and 2 ``arxiv-radar worker`` processes
+(``--concurrency 1`` each) on a new redis-server; a new store each round, the workers
+started before the clock (each loads the model on its first task, inside the time). Prints
+abstracts per second. Embedding is CPU-bound: workers on one machine share its cores, so
+more workers pay off on more machines.
 
 It prints figures and never fails a build.
 """
@@ -233,6 +243,49 @@ def workers_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def embedding_bench(args: argparse.Namespace) -> int:
+    from arxiv_radar.embed.model import load_embedder
+    from arxiv_radar.embed.papers import embed_papers
+    from arxiv_radar.fanout import RemoteFanout
+    from arxiv_radar.rank.key import model_id
+    from semantic import records
+
+    papers = records()[: args.papers]
+    counts = [int(n) for n in args.workers.split(",")]
+    with tempfile.TemporaryDirectory(prefix="arxiv-radar-bench-embedding-") as temporary:
+        folder = Path(temporary)
+        with Store.open(str(folder / "in-process.db")) as store:
+            store.upsert_papers(papers)
+            began = time.perf_counter()
+            embed_papers(store, load_embedder(), papers)
+            seconds = time.perf_counter() - began
+        base = len(papers) / seconds
+        print(f"in process: {len(papers)} abstracts in {seconds:.1f} s, {base:.1f}/s")
+        for count in counts:
+            round_folder = folder / f"round-{count}"
+            round_folder.mkdir()
+            db = round_folder / "radar.db"
+            with redis(round_folder) as broker:
+                config_path = round_folder / "arxiv-radar.toml"
+                config_path.write_text(f'[workers]\nbroker = "{broker}"\n', encoding="utf-8")
+                config = load_config(config_path, env={})
+                with Store.open(str(db)) as store, workers(round_folder, db, count):
+                    store.upsert_papers(papers)
+                    began = time.perf_counter()
+                    sent = RemoteFanout(config, store).embed(papers, model_id(None))
+                    seconds = time.perf_counter() - began
+                    assert not sent.missing, sent
+                    assert len(
+                        store.embedded(model_id(None), [(p.arxiv_id, p.version) for p in papers])
+                    ) == len(papers)
+            rate = len(papers) / seconds
+            print(
+                f"{count} worker(s): {len(papers)} abstracts in {sent.tasks} tasks, "
+                f"{seconds:.1f} s, {rate:.1f}/s (x{rate / base:.2f} in process)"
+            )
+    return 0
+
+
 @contextmanager
 def redis(folder: Path) -> Iterator[str]:
     port = free_port()
@@ -293,8 +346,16 @@ def main() -> int:
     workers_part = parts.add_parser("workers", help="summaries per second by 1, 2, 4 workers")
     workers_part.add_argument("--workers", default="1,2,4")
     workers_part.add_argument("--latency", type=float, default=1.0)
+    embedding = parts.add_parser("embedding", help="abstracts embedded by 1 and 2 workers")
+    embedding.add_argument("--workers", default="1,2")
+    embedding.add_argument("--papers", type=int, default=600)
     args = parser.parse_args()
-    run = {"readers": readers_bench, "ranking": ranking_bench, "workers": workers_bench}
+    run = {
+        "readers": readers_bench,
+        "ranking": ranking_bench,
+        "workers": workers_bench,
+        "embedding": embedding_bench,
+    }
     return run[args.part](args)
 
 

@@ -296,8 +296,8 @@ def test_the_core_install_runs_the_demo_and_names_the_extras_it_lacks(
     worker = in_venv(core_venv, "arxiv-radar", "worker", "--db", "nowhere.db", cwd=tmp_path)
     assert worker.returncode == 2, worker.stdout + worker.stderr
     assert worker.stderr.strip().splitlines() == [
-        'error: arxiv-radar worker needs celery, which is not installed: pip install "arxiv-'
-        'radar[workers]"'
+        "error: arxiv-radar worker needs celery, limits, which are not installed: pip install "
+        '"arxiv-radar[workers]"'
     ]
     assert not (tmp_path / "nowhere.db").exists()
 

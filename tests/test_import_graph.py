@@ -52,6 +52,7 @@ FLOORS: dict[str, int] = {
     "runtime": 4,
     # 3: the stages in order
     "pipeline": 3,
+    "fanout": 3,  # the run's side of the workers: embed, rank, publish sent and waited for
     # 2: the stages; demo and scaffold build on them (the demo day, `init`'s repository)
     "ingest": 2,
     "rank": 2,
@@ -63,6 +64,7 @@ FLOORS: dict[str, int] = {
     # 1: the arXiv client, the store, configuration and shared concerns
     "arxiv": 1,
     "store": 1,
+    "broker": 1,  # the Celery client of [workers]: the tasks' names and settings
     "config": 1,
     "text": 1,
     "schemas": 1,

@@ -374,7 +374,7 @@ class StageReport(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    name: Literal["fetch", "rank", "summarize", "readers", "publish", "notify"]
+    name: Literal["fetch", "embed", "rank", "summarize", "readers", "publish", "notify"]
     status: Literal["ok", "skipped", "failed"] = "ok"
     seconds: float = 0.0
     counts: dict[str, int | float | str | None] = Field(default_factory=dict)

@@ -32,23 +32,28 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from arxiv_radar import ingest
 from arxiv_radar.arxiv.http import ArxivClient
 from arxiv_radar.config import Config, ProfileConfig
 from arxiv_radar.errors import ArxivRadarError, StoreError
+from arxiv_radar.fanout import Dispatched
 from arxiv_radar.models import Digest, Paper, RunReport, StageReport
 from arxiv_radar.publish import output
 from arxiv_radar.publish.digest import make_digest, summaries_for
 from arxiv_radar.publish.notify import NotifyResult
-from arxiv_radar.rank.ranker import DayRanking, rank_day
+from arxiv_radar.publish.stored import publish_in_store
+from arxiv_radar.rank.key import model_id
+from arxiv_radar.rank.ranker import DayRanking, candidates_for_day, rank_day, ranking_target
 from arxiv_radar.rank.rerank import Judge, NoJudge, is_reranked
 from arxiv_radar.store import Store
 from arxiv_radar.summarize.runner import Spent
 from arxiv_radar.summarize.stage import SummarizeReport
 
 __all__ = [
+    "Embedded",
+    "Fanout",
     "Fetched",
     "Notified",
     "PublishedStage",
@@ -66,7 +71,20 @@ Summarizer = Callable[[Sequence[Paper], Spent], SummarizeReport]
 Notifier = Callable[[Digest], NotifyResult]
 LibrarySync = Callable[[ProfileConfig], tuple[str, ...]]
 """Brings a profile's Zotero library up to date; returns the warnings (runtime.sync_zotero)."""
-StageName = Literal["fetch", "rank", "summarize", "readers", "publish", "notify"]
+StageName = Literal["fetch", "embed", "rank", "summarize", "readers", "publish", "notify"]
+
+
+class Fanout(Protocol):
+    """The work a run hands to workers (``[workers] broker``; :mod:`arxiv_radar.fanout`):
+    each call returns once the store holds the results, or names what it lacks."""
+
+    def embed(self, papers: Sequence[Paper], model_id: str) -> Dispatched: ...
+
+    def rank(self, day: dt.date, profiles: Mapping[str, ProfileConfig]) -> Dispatched: ...
+
+    def publish(self, day: dt.date, profiles: Mapping[str, ProfileConfig]) -> Dispatched: ...
+
+
 Count = int | float | str | None
 
 
@@ -111,6 +129,11 @@ class Fetched(StageResult):
     """The fetch stage's result, with the first day it touched (None: none)."""
 
     first: ingest.DayReport | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Embedded(StageResult):
+    """The embed stage's result (runs with workers only): the day's papers embedded by them."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,6 +234,7 @@ class _Run:
     progress: ingest.Progress
     library: LibrarySync | None = None
     judge: Judge | NoJudge | None = None
+    fanout: Fanout | None = None
 
 
 def _now() -> dt.datetime:
@@ -228,6 +252,7 @@ def run(
     progress: ingest.Progress = ingest._no_progress,
     library: LibrarySync | None = None,
     judge: Judge | NoJudge | None = None,
+    fanout: Fanout | None = None,
 ) -> RunReport:
     """Run the stages in order and return the report (see the module docstring).
 
@@ -235,7 +260,9 @@ def run(
     announces a newly published digest (never called for a dry run or a day already
     published); ``library`` brings the profile's Zotero library up to date in the fetch
     stage; ``judge`` reranks the profile's top papers when its ``rerank`` is above 0
-    (:class:`NoJudge`: why it cannot, said in the report). Errors propagate after the run
+    (:class:`NoJudge`: why it cannot, said in the report); ``fanout`` hands the embedding
+    of the day's papers and the readers' profiles (ranked, summarized by ``summarize``,
+    published in the store) to workers (None: all in this process). Errors propagate after the run
     is recorded as failed in the store, with its error; outputs written by an earlier run
     are left untouched.
     """
@@ -261,7 +288,18 @@ def run(
         run_id = store.start_run("run", options.day)
         try:
             end = _run_stages(
-                _Run(config, store, client, options, summarize, notify, progress, library, judge),
+                _Run(
+                    config,
+                    store,
+                    client,
+                    options,
+                    summarize,
+                    notify,
+                    progress,
+                    library,
+                    judge,
+                    fanout,
+                ),
                 stages,
             )
             publishing = stages.last(PublishedStage)
@@ -408,15 +446,21 @@ def _run_stages(ctx: _Run, stages: _Stages) -> _End:
         nothing = f"no papers stored for {day or 'any day'}: nothing to publish"
         return _End("empty", profile_name, announced_on=day, warnings=(nothing,))
     announced_on = day
+    owned = list(
+        dict.fromkeys(
+            name
+            for reader in store.readers()
+            for name in reader.profiles
+            if name in ctx.config.profiles and name != profile_name
+        )
+    )
+    if ctx.fanout is not None and not options.dry_run:
+        fanout = ctx.fanout
+        wanted = {profile_name: profile, **{name: ctx.config.profiles[name] for name in owned}}
+        stages.run("embed", lambda: _embed(ctx, fanout, wanted, announced_on))
 
     ranking = stages.run("rank", lambda: _rank(ctx, profile_name, profile, announced_on)).ranking
     summarized = stages.run("summarize", lambda: _summarize(ctx, ranking))
-    owned = [
-        name
-        for reader in store.readers()
-        for name in reader.profiles
-        if name in ctx.config.profiles and name != profile_name
-    ]
     if owned:
         spent = _spent(ranking, summarized)
         stages.run("readers", lambda: _readers(ctx, owned, announced_on, spent))
@@ -434,7 +478,8 @@ def _run_stages(ctx: _Run, stages: _Stages) -> _End:
     stages.run("publish", lambda: _publish(ctx, digest))
     if options.dry_run:
         return _End("dry-run", profile_name, announced_on=announced_on)
-    already = announced_on in store.published_days()  # once per day, whatever the profile
+    # once per day, whatever the profile (readers' profiles are published in the store only)
+    already = announced_on in store.published_days(exclude=owned)
     stages.run("notify", lambda: _notify(ctx, digest, already=already))
     return _End("ok", profile_name, announced_on=announced_on)
 
@@ -487,6 +532,37 @@ def _fetch(ctx: _Run, profile: ProfileConfig) -> Fetched:
             ),
         ),
         first=first,
+    )
+
+
+def _embed(
+    ctx: _Run, fanout: Fanout, profiles: Mapping[str, ProfileConfig], day: dt.date
+) -> Embedded:
+    """Have the workers embed the day's papers, when a profile to rank needs vectors."""
+    candidates = candidates_for_day(ctx.store, day)
+    base = ctx.config.folder
+    semantic = [
+        name
+        for name, profile in profiles.items()
+        if ranking_target(ctx.store, name, profile, candidates, base=base).semantic
+    ]
+    if not semantic or not candidates:
+        note = "no profile ranks by meaning" if not semantic else "no papers"
+        return Embedded(name="embed", status="skipped", note=note)
+    sent = fanout.embed([c.paper for c in candidates], model_id(None))
+    warnings = (
+        (
+            f"the workers did not embed {len(sent.missing)} paper versions within "
+            f"[workers] task_timeout ({ctx.config.workers.task_timeout:.0f} s): this run "
+            "embeds them itself",
+        )
+        if sent.missing
+        else ()
+    )
+    return Embedded(
+        name="embed",
+        counts={"papers": len(candidates), "tasks": sent.tasks, "missing": len(sent.missing)},
+        warnings=warnings,
     )
 
 
@@ -574,44 +650,82 @@ def _spent(ranking: DayRanking, summarized: Summarized) -> Spent:
 
 
 def _readers(ctx: _Run, names: list[str], day: dt.date, spent: Spent) -> ReadersRanked:
-    """Rank the day for each profile a reader owns and summarize its best papers (stored:
-    the server serves them at the reader's feeds), within what is left of the budget. A
-    profile that cannot be ranked is a warning; the others go on."""
+    """Rank the day for each profile a reader owns, summarize its best papers and publish
+    it in the store (the server serves it at the reader's feeds), within what is left of
+    the budget. A profile that cannot be ranked is a warning; the others go on. With
+    workers, they rank and publish (the summaries go to them through ``summarize``)."""
     totals = dict.fromkeys(("ranked", "summaries", "calls", "cache_hits", "failures"), 0)
     totals["profiles"] = len(names)
     warnings: list[str] = []
+    profiles = {name: ctx.config.profiles[name] for name in names}
+    if ctx.fanout is not None and not ctx.options.dry_run:
+        sent = ctx.fanout.rank(day, profiles)
+        totals["rank_tasks"] = sent.tasks
+        if sent.missing:
+            warnings.append(
+                f"the workers did not rank {len(sent.missing)} profiles within [workers] "
+                f"task_timeout: this run ranks them itself ({', '.join(sent.missing[:5])})"
+            )
+    best: list[list[Paper]] = []
     for name in names:
         try:
-            ranking = rank_day(
-                ctx.store, name, ctx.config.profiles[name], day=day, base=ctx.config.folder
-            )
+            ranking = rank_day(ctx.store, name, profiles[name], day=day, base=ctx.config.folder)
         except StoreError:
             raise
         except ArxivRadarError as error:
             warnings.append(f"profile {name} was not ranked: {error}")
             continue
         totals["ranked"] += 1
-        wanted = [item.paper for item in ranking.ranked[: ctx.config.summaries.max_papers]]
-        if ctx.summarize is None or ctx.options.dry_run or not wanted:
-            continue
-        done = ctx.summarize(wanted, spent)
-        spent = spent + Spent(done.tokens_in + done.tokens_out, done.cost)
-        totals["summaries"] += done.succeeded
-        totals["calls"] += done.calls
-        totals["cache_hits"] += done.cache_hits
-        totals["failures"] += done.failures
+        best.append([item.paper for item in ranking.ranked[: ctx.config.summaries.max_papers]])
+    # Each paper once, taken in turns (every profile's first, then every second...), so that
+    # a budget reached part way leaves each profile its best papers summarized.
+    wanted: dict[str, Paper] = {}
+    for place in range(max((len(papers) for papers in best), default=0)):
+        for papers in best:
+            if place < len(papers):
+                wanted.setdefault(papers[place].arxiv_id, papers[place])
+    totals["papers"] = len(wanted)
+    if ctx.summarize is not None and not ctx.options.dry_run and wanted:
+        done = ctx.summarize(list(wanted.values()), spent)
+        totals["summaries"] = done.succeeded
+        totals["calls"] = done.calls
+        totals["cache_hits"] = done.cache_hits
+        totals["failures"] = done.failures
         warnings += [
-            f"summary of {item.arxiv_id} (profile {name}) failed: {item.error}"
+            f"summary of {item.arxiv_id} (readers' profiles) failed: {item.error}"
             for item in done.outcomes
             if item.status == "failed"
         ]
         if done.budget_reason:
             warnings.append(
-                f"summary budget reached ({done.budget_reason}) at profile {name}: the rest "
-                "are left for the next run"
+                f"summary budget reached ({done.budget_reason}) in the readers' profiles: "
+                f"{done.skipped} papers are left for the next run"
             )
-            break
+    if not ctx.options.dry_run:
+        totals["published"], more = _publish_readers(ctx, profiles, day)
+        warnings += more
     return ReadersRanked(name="readers", counts=dict(totals), warnings=tuple(warnings))
+
+
+def _publish_readers(
+    ctx: _Run, profiles: Mapping[str, ProfileConfig], day: dt.date
+) -> tuple[int, list[str]]:
+    """Publish ``day`` in the store for each of ``profiles`` ranked: by the workers, else
+    here; how many are published, and the warnings."""
+    if ctx.fanout is not None:
+        sent = ctx.fanout.publish(day, profiles)
+        missing = (
+            [
+                f"{len(sent.missing)} readers' profiles were not published for {day} "
+                f"({', '.join(sent.missing[:5])}): the next run publishes them"
+            ]
+            if sent.missing
+            else []
+        )
+        return sent.done, missing
+    base = ctx.config.folder
+    done = [publish_in_store(ctx.store, name, p, day, base=base) for name, p in profiles.items()]
+    return sum(1 for publication in done if publication is not None), []
 
 
 def _publish(ctx: _Run, digest: Digest) -> PublishedStage:

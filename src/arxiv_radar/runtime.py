@@ -233,9 +233,20 @@ def run(
                 progress=progress.stages,
                 library=lambda profile: sync_zotero(profile, folder=config.folder, env=env),
                 judge=build_judge(config, env),
+                fanout=build_fanout(config, store),
             )
         finally:
             client.close()
+
+
+def build_fanout(config: Config, store: Store) -> pipeline.Fanout | None:
+    """The workers that embed, rank and publish for a run (``[workers] broker``; None: the
+    run does it all itself). See :mod:`arxiv_radar.fanout`."""
+    if config.workers.broker is None:
+        return None
+    from arxiv_radar.fanout import RemoteFanout
+
+    return RemoteFanout(config, store)
 
 
 Runner = Callable[[], "RunReport"]

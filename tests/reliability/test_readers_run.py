@@ -2,7 +2,9 @@
 
 Through the command line, against the recorded listing served by a local replay of arXiv:
 the run publishes the default profile as ever, shows a ``readers`` stage in its summary,
-and stores each reader's ranking and summaries; arXiv is asked once.
+and stores each reader's ranking and summaries, then publishes each reader's day in the store
+(once: a second run of the day, with nothing new, records no other publication); arXiv is
+asked once.
 """
 
 from __future__ import annotations
@@ -53,3 +55,16 @@ def test_a_run_ranks_and_summarizes_every_readers_profile(
     with Store.open(str(tmp_path / "arxiv-radar.db")) as store:
         for name in ("ada", "lin"):
             assert store.ranked_days(name, store.latest_ranking_key(name) or "") == {DAY}
+        published = store.publications(None, limit=None, day=DAY)
+        readers = sorted(
+            (p.profile, p.output, p.files) for p in published if p.profile != "default"
+        )
+        assert readers == [("ada", None, ()), ("lin", None, ())]
+    assert stage["counts"]["published"] == 2
+    again = invoke_cli("run", "--no-catch-up", cwd=tmp_path, server=replay)
+    assert again.returncode == 0, again.stdout + again.stderr
+    with Store.open(str(tmp_path / "arxiv-radar.db")) as store:
+        twice = store.publications(None, limit=None, day=DAY)
+        assert sorted(p.id for p in twice if p.profile != "default") == sorted(
+            p.id for p in published if p.profile != "default"
+        )  # nothing new: the readers' feeds keep their dates

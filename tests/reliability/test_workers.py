@@ -6,6 +6,11 @@ and ``arxiv-radar run`` against the replayed listing, on SQLite and on PostgreSQ
 
 - the run fans the summaries out and ends as an in-process run does: every summary stored
   once, each paid for once, whichever worker made it;
+- the run fans the rest out too: the workers embed the day's papers (for a profile ranked by
+  meaning), rank each reader's profile and publish it in the store, and the run waits for
+  them in the store; the same day again sends nothing;
+- the run's budget is one count in Redis that every worker charges and checks: once it is
+  reached no worker starts a call, and the papers left are reported skipped at once;
 - a worker killed with ``kill -9`` (its whole process group) in the middle of a summary: the
   broker gives the paper to the other worker once the visibility timeout passes, every
   summary is stored once, and the model is called no more than once per paper plus the calls
@@ -13,18 +18,26 @@ and ``arxiv-radar run`` against the replayed listing, on SQLite and on PostgreSQ
 - the broker restarted (its memory lost) in the middle: the run ends with the papers the
   broker lost named as failed, and the next run completes the day, each summary paid once;
 - without a worker listening, or with the broker down, the run stops with one clear message
-  (exit 8) before any summary is sent.
+  (exit 8): no worker, before any summary is sent; no broker, before arXiv is asked.
 
 Without redis-server the tests are skipped, except under ``CI=true``, where that is a failure.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
 
+import feedparser
 import pytest
+from fastapi.testclient import TestClient
+
+from arxiv_radar.config import load_config
+from arxiv_radar.embed.model import model_spec
+from arxiv_radar.server import create_app
+from arxiv_radar.store import Store
 
 from cli_helpers import run_cli
 from fault_server import DAY, FEED_PATH, LLM_ANSWER, good_feed, hold_answers
@@ -63,6 +76,94 @@ def test_a_run_fans_summaries_out_to_two_workers(
     assert readme.count("AI Summary (by m)") == PAPERS
     state = check_store(store_url)
     assert len(state.summaries_ok) == PAPERS
+
+
+READERS = ("ada", "lin", "sam")
+
+
+def _stages(folder: Path) -> dict[str, dict[str, object]]:
+    report = json.loads((folder / "reports" / f"run-{DAY}.json").read_text(encoding="utf-8"))
+    return {stage["name"]: stage["counts"] for stage in report["stages"]}
+
+
+def test_a_run_fans_embedding_ranking_and_publishing_out(
+    store_url: str, tmp_path: Path, replay: ReplayServer
+) -> None:
+    replay.add(FEED_PATH, Reply(body=good_feed()))
+    profiles = (
+        '\n[profiles.default]\nmode = "hybrid"\ninterests = ["testing software with agents"]\n'
+        '\n[profiles.ada]\nmode = "semantic"\ninterests = ["language model reasoning"]\n'
+        '\n[profiles.lin]\nkeywords = ["learning"]\n'
+        '\n[profiles.sam]\nmode = "hybrid"\ninterests = ["code generation"]\n'
+        'keywords = ["generation"]\n'
+    )
+    with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
+        llm.respond(lambda request: LLMReply(text=LLM_ANSWER))
+        text = config(llm, redis.url, papers=2) + profiles
+        (tmp_path / "arxiv-radar.toml").write_text(text, encoding="utf-8")
+        with Store.open(store_url) as store:
+            tokens = {name: store.add_reader(name, [name]) for name in READERS}
+        with workers(tmp_path, store_url, 2):
+            result = run_cli("run", "--no-catch-up", "--db", store_url, cwd=tmp_path, server=replay)
+            assert result.returncode == 0, result.stdout + result.stderr
+            first = _stages(tmp_path)
+            calls = len(llm.chat_requests)
+            again = run_cli("run", "--no-catch-up", "--db", store_url, cwd=tmp_path, server=replay)
+            assert again.returncode == 0, again.stdout + again.stderr
+            second = _stages(tmp_path)
+            assert len(llm.chat_requests) == calls  # nothing paid twice
+    # The first run sent the work out: the day's 12 papers in one embed task, a rank and a publish
+    # task per reader's profile; the second found it all in the store and sent nothing.
+    assert first["embed"] == {"papers": 12, "tasks": 1, "missing": 0}
+    assert first["readers"]["rank_tasks"] == len(READERS)
+    assert first["readers"]["published"] == len(READERS)
+    assert second["embed"] == {"papers": 12, "tasks": 0, "missing": 0}
+    assert second["readers"]["rank_tasks"] == 0
+    assert second["readers"]["published"] == len(READERS)
+    logs = "".join(path.read_text() for path in sorted(tmp_path.glob("worker-*.log")))
+    assert logs.count("embedded 12 of 12 paper versions") == 1  # by a worker, once
+    for name in READERS:
+        assert logs.count(f"ranked {DAY} for {name}:") == 1
+        assert logs.count(f"published {DAY} for {name}: ok") == 1
+    with Store.open(store_url) as store:
+        day = {s.paper.arxiv_id: s.paper.version for s in store.papers_announced_on(DAY)}
+        model = model_spec().model_id
+        assert store.embedded(model, day.items()) == set(day.items())
+        published = store.publications(None, limit=None, day=DAY)
+        assert sorted(p.profile for p in published if p.output is None) == sorted(READERS)
+    check_outputs(tmp_path, DAY)
+    app = create_app(load_config(tmp_path / "arxiv-radar.toml", env={}), store_url, env={})
+    with TestClient(app) as client:
+        for name, secret in tokens.items():
+            feed = client.get(f"/u/{secret.feed_token}/rss")
+            assert feed.status_code == 200, name
+            assert feedparser.parse(feed.content).entries, name
+            assert "The paper in one line." in feed.text  # the summaries the workers made
+
+
+def test_the_workers_share_the_runs_budget_through_redis(
+    tmp_path: Path, replay: ReplayServer
+) -> None:
+    replay.add(FEED_PATH, Reply(body=good_feed()))
+    store_url = str(tmp_path / "arxiv-radar.db")
+    with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
+        # 150 tokens a call: two calls (one in each worker) reach a budget of 250
+        llm.respond(lambda request: LLMReply(text=LLM_ANSWER, tokens_in=100, tokens_out=50))
+        text = config(llm, redis.url, task_timeout=120)
+        text = text.replace("[workers]", "[summaries.budget]\nmax_tokens = 250\n\n[workers]")
+        (tmp_path / "arxiv-radar.toml").write_text(text, encoding="utf-8")
+        with workers(tmp_path, store_url, 2):
+            result = run_cli("run", "--no-catch-up", "--db", store_url, cwd=tmp_path, server=replay)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert len(llm.chat_requests) == 2  # the workers' calls stopped at the shared budget
+    said = " ".join((result.stdout + result.stderr).split())
+    assert "summary budget reached (max_tokens = 250)" in said
+    assert "no worker finished it" not in said  # known skipped, not waited for
+    report = json.loads((tmp_path / "reports" / f"run-{DAY}.json").read_text(encoding="utf-8"))
+    [stage] = [stage for stage in report["stages"] if stage["name"] == "summarize"]
+    assert stage["counts"]["calls"] == 2 and stage["counts"]["skipped"] == PAPERS - 2
+    assert report["tokens_in"] + report["tokens_out"] == 300
+    assert len(check_store(store_url).summaries_ok) == 2
 
 
 def test_a_worker_killed_mid_summary_leaves_it_to_the_other(
@@ -130,14 +231,17 @@ def test_without_workers_or_broker_the_run_stops_clearly(
     with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
         (tmp_path / "arxiv-radar.toml").write_text(config(llm, redis.url), encoding="utf-8")
         nobody = run_cli("run", "--no-catch-up", cwd=tmp_path, server=replay)
+        fetched = len(replay.requests)
         down = config(llm, f"redis://127.0.0.1:{free_port()}/0")
         (tmp_path / "arxiv-radar.toml").write_text(down, encoding="utf-8")
-        unreachable = run_cli("run", "--no-catch-up", cwd=tmp_path, server=replay)
+        unreachable = run_cli("run", "--no-catch-up", "--refresh", cwd=tmp_path, server=replay)
         assert llm.chat_requests == []
+        assert len(replay.requests) == fetched  # stopped before asking arXiv anything
     assert nobody.returncode == 8, nobody.stdout + nobody.stderr
     assert "no arxiv-radar worker answers on redis://127.0.0.1" in one_paragraph_error(
         nobody.stderr
     )
     assert unreachable.returncode == 8, unreachable.stdout + unreachable.stderr
-    assert "cannot reach the broker" in one_paragraph_error(unreachable.stderr)
+    said = one_paragraph_error(unreachable.stderr)
+    assert "cannot reach the Redis of [workers] broker at redis://127.0.0.1" in said
     assert not (tmp_path / "README.md").exists()

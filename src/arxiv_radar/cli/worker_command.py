@@ -13,9 +13,10 @@ from arxiv_radar.cli.common import ConfigOption, DbOption, DebugOption, load_con
 from arxiv_radar.errors import UsageError, require_extra
 from arxiv_radar.masking import mask_url_passwords
 
-WORKER_MODULES = {"celery": "celery", "redis": "celery"}
+WORKER_MODULES = {"celery": "celery", "redis": "celery", "limits": "limits"}
 """What ``worker`` imports (module -> package): the ``workers`` extra, ``celery[redis]``
-(the ``redis`` client comes with Celery's ``redis`` extra)."""
+(the ``redis`` client comes with Celery's ``redis`` extra) and ``limits`` (the model calls'
+shared rate limit)."""
 
 
 def worker(
@@ -26,7 +27,7 @@ def worker(
             "-n",
             min=1,
             max=64,
-            help="Papers summarized at once by this worker (its processes).",
+            help="Tasks run at once by this worker (its processes).",
         ),
     ] = 2,
     queues: Annotated[
@@ -37,16 +38,18 @@ def worker(
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Make the summaries that runs send through \\[workers] broker, until stopped (Ctrl-C).
+    """Do the work that runs send through \\[workers] broker, until stopped (Ctrl-C).
 
     With \\[workers] broker = "redis://HOST:6379/0" in the configuration, arxiv-radar run
-    fetches and ranks, then sends each paper to summarize to the workers and waits for its
-    summary in the store. Start workers on any machines that reach the broker, the store
-    (a PostgreSQL URL for several machines) and the model, with the same configuration
-    file: each takes one paper at a time per process, writes the summary to the store, and
-    a paper already summarized is never paid for again. A worker killed in the middle of a
-    paper leaves it to another (the broker gives it again). Needs the workers extra:
-    pip install "arxiv-radar\\[workers]". See docs/workers.md.
+    fetches the day once, then sends the rest to the workers and waits for the results in
+    the store: the day's papers to embed, the papers to summarize, and the profiles readers
+    own to rank and to publish. Start workers on any machines that reach the broker, the
+    store (a PostgreSQL URL for several machines) and the model, with the same
+    configuration file: each process takes one task at a time and writes its result to the
+    store, where nothing is made twice (a paper version is embedded once, a summary paid for
+    once). A worker killed in the middle of a task leaves it to another (the broker gives it
+    again). Needs the workers extra: pip install "arxiv-radar\\[workers]". See
+    docs/workers.md.
 
     Examples:
 

@@ -108,14 +108,14 @@ def rank_day(
     day = resolve_day(store, day)
     candidates = candidates_for_day(store, day)
     feedback = store.feedback(profile_name)
-    mode, key = ranking_key(store, profile_name, profile, mode=mode, embedder=embedder)
-    chosen = mode or profile.mode
+    target = ranking_target(
+        store, profile_name, profile, candidates, mode=mode, embedder=embedder, base=base,
+        feedback=feedback,
+    )  # fmt: skip
+    mode, key, fingerprint = target.mode, target.key, target.fingerprint
     if not candidates:
-        return DayRanking(day, profile_name, chosen, 0, [], {})
-    semantic = chosen in SEMANTIC_MODES
-    fingerprint = papers_hash((c.paper, c.announce_type) for c in candidates)
-    if semantic:  # what the anchors come from, read without the model
-        fingerprint += "+" + anchors_fingerprint(profile, base, feedback)
+        return DayRanking(day, profile_name, target.chosen, 0, [], {})
+    semantic = target.semantic
     stored = store.ranking(profile_name, day, key)
     if stored is not None and stored.papers_hash == fingerprint:
         found = from_stored(stored, {c.paper.arxiv_id: c.paper for c in candidates})
@@ -139,6 +139,47 @@ def rank_day(
     if save:
         store.save_ranking(to_stored(ranking, candidates, key, fingerprint))
     return ranking
+
+
+@dataclass(frozen=True)
+class RankTarget:
+    """What a current ranking of one profile's day is stored under: the mode asked (None:
+    the profile's own), the mode it is made in, its configuration hash (``key``) and the
+    fingerprint of its inputs (the day's papers; in the semantic modes, the anchors' sources
+    too). A stored ranking with that key and fingerprint is current."""
+
+    mode: Mode | None
+    chosen: Mode
+    key: str
+    fingerprint: str
+
+    @property
+    def semantic(self) -> bool:
+        """Whether the ranking needs the papers' vectors."""
+        return self.chosen in SEMANTIC_MODES
+
+
+def ranking_target(
+    store: Store,
+    profile_name: str,
+    profile: ProfileConfig,
+    candidates: list[Candidate],
+    *,
+    mode: Mode | None = None,
+    embedder: Embedder | None = None,
+    base: Path | None = None,
+    feedback: Mapping[str, int] | None = None,
+) -> RankTarget:
+    """The :class:`RankTarget` of ``profile``'s ranking of ``candidates`` (a day's papers),
+    read without the model: what :func:`rank_day` stores, and what a run waiting for its
+    workers' rankings looks for (``Store.ranking_hashes``)."""
+    mode, key = ranking_key(store, profile_name, profile, mode=mode, embedder=embedder)
+    chosen = mode or profile.mode
+    fingerprint = papers_hash((c.paper, c.announce_type) for c in candidates)
+    if chosen in SEMANTIC_MODES:  # what the anchors come from, read without the model
+        feedback = store.feedback(profile_name) if feedback is None else feedback
+        fingerprint += "+" + anchors_fingerprint(profile, base, feedback)
+    return RankTarget(mode, chosen, key, fingerprint)
 
 
 @dataclass(frozen=True)

@@ -257,9 +257,14 @@ class StoreData:
         return DayView(digest=digest, ranking=stored, last_modified=last_modified)
 
     def _published_at(self, day: dt.date) -> dt.datetime:
-        """When ``day`` was last published: the end of the latest successful run for it,
+        """When ``day`` was last published: for a reader's profile, its publication of the
+        day (made by the run's readers stage); else the end of the latest successful run for it,
         else of any finished run, else midnight UTC of the day. Stable, so the same store
         renders the same bytes (and the same ETags) in every worker."""
+        if self.private:  # a reader's profile: when the run (or a worker) published its day
+            mine = self.store.publications(self.profile, limit=1, day=day)
+            if mine and mine[0].profile == self.profile:
+                return mine[0].published_at.astimezone(dt.UTC)
         runs = self.store.recent_runs(200)
         for wanted in (
             lambda r: r.kind == "run" and r.announced_on == day,
@@ -284,10 +289,15 @@ class StoreData:
         return latest
 
     def days(self) -> list[dt.date]:
-        """Every day with a stored ranking for this profile and configuration, newest first."""
+        """Every day with a stored ranking for this profile and configuration, newest first
+        (for a reader's profile once published, when it ever was)."""
         if self.hidden():
             return []
         days = {
             day for key in self.ranking_keys() for day in self.store.ranked_days(self.profile, key)
         }
+        if self.private:  # a reader's day is shown once published (its summaries made)
+            published = self.store.published_days(self.profile)
+            if published:  # none yet: ranked with `arxiv-radar rank`, shown as ranked
+                days &= published
         return sorted(days, reverse=True)

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Insert, insert, select
 
 from ..errors import StoreError
 from .papers import chunked
@@ -59,9 +59,32 @@ def save(
         stored = _stored_keys(conn, model_id, chunk)
         new = [rows[key] for key in chunk if key not in stored]
         if new:
-            conn.execute(insert(embeddings), new)
+            # Another process (a worker given the same task again) may store the same key
+            # between the read above and this insert: its vector, equal to this one, stays.
+            conn.execute(_insert_new(conn), new)
             inserted += len(new)
     return inserted
+
+
+def _insert_new(conn: Connection) -> Insert:
+    """An insert into ``embeddings`` that leaves a key stored already as it is."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(embeddings).on_conflict_do_nothing()
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(embeddings).on_conflict_do_nothing()
+    return insert(embeddings)
+
+
+def stored(conn: Connection, model_id: str, keys: Iterable[Key]) -> set[Key]:
+    """Which of ``keys`` have a vector under ``model_id`` (the vectors are not read)."""
+    found: set[Key] = set()
+    for chunk in chunked(sorted(set(keys))):
+        found |= _stored_keys(conn, model_id, chunk)
+    return found
 
 
 def load(
@@ -94,4 +117,5 @@ def _stored_keys(conn: Connection, model_id: str, keys: list[Key]) -> set[Key]:
         embeddings.c.model_id == model_id,
         embeddings.c.arxiv_id.in_({arxiv_id for arxiv_id, _ in keys}),
     )
-    return {(row.arxiv_id, row.version) for row in conn.execute(query)}
+    wanted = set(keys)
+    return {key for row in conn.execute(query) if (key := (row.arxiv_id, row.version)) in wanted}

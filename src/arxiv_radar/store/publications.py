@@ -4,7 +4,7 @@ profile, into which folder, with how many papers and files, and when."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Connection, insert, or_, select
@@ -38,8 +38,8 @@ def record(
     *,
     announced_on: dt.date,
     profile: str,
-    output: str,
-    output_resolved: str,
+    output: str | None,
+    output_resolved: str | None,
     papers: int,
     files: Sequence[str],
     published_at: dt.datetime,
@@ -67,14 +67,18 @@ def _of_profile(profile: str | None) -> ColumnElement[bool] | None:
     return or_(publications.c.profile == profile, publications.c.profile.is_(None))
 
 
-def load(conn: Connection, profile: str | None, limit: int | None) -> list[Publication]:
-    """Publications (of ``profile``), newest first."""
+def load(
+    conn: Connection, profile: str | None, limit: int | None, day: dt.date | None = None
+) -> list[Publication]:
+    """Publications (of ``profile``; of ``day``), newest first."""
     query = select(publications).order_by(
         publications.c.published_at.desc(), publications.c.id.desc()
     )
     where = _of_profile(profile)
     if where is not None:
         query = query.where(where)
+    if day is not None:
+        query = query.where(publications.c.announced_on == day)
     if limit is not None:
         query = query.limit(limit)
     return [
@@ -92,10 +96,15 @@ def load(conn: Connection, profile: str | None, limit: int | None) -> list[Publi
     ]
 
 
-def days(conn: Connection, profile: str | None) -> set[dt.date]:
-    """The announcement days with a publication (of ``profile``)."""
+def days(conn: Connection, profile: str | None, exclude: Collection[str] = ()) -> set[dt.date]:
+    """The announcement days with a publication (of ``profile``; of no profile in
+    ``exclude``)."""
     query = select(publications.c.announced_on).distinct()
     where = _of_profile(profile)
     if where is not None:
         query = query.where(where)
+    if exclude:
+        query = query.where(
+            or_(publications.c.profile.is_(None), publications.c.profile.not_in(list(exclude)))
+        )
     return set(conn.scalars(query))

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from ..config import ProfileConfig
 from ..models import AnnounceType, Explanation, Paper, RankedPaper
+from .papers import chunked
 from .tables import rankings
 
 RANKING_REVISION = 1
@@ -167,6 +168,23 @@ def days(conn: Connection, profile: str, key: str) -> set[dt.date]:
         rankings.c.profile == profile, rankings.c.config_hash == key
     )
     return set(conn.scalars(query))
+
+
+def hashes(
+    conn: Connection, day: dt.date, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """The papers hash of each stored ranking of ``day`` among ``keys`` ((profile,
+    configuration hash) pairs), without reading its entries."""
+    wanted = set(keys)
+    found: dict[tuple[str, str], str] = {}
+    for chunk in chunked(sorted({profile for profile, _ in wanted})):
+        query = select(rankings.c.profile, rankings.c.config_hash, rankings.c.papers_hash).where(
+            rankings.c.announced_on == day, rankings.c.profile.in_(chunk)
+        )
+        for row in conn.execute(query):
+            if (row.profile, row.config_hash) in wanted:
+                found[(row.profile, row.config_hash)] = row.papers_hash
+    return found
 
 
 def latest_key(conn: Connection, profile: str) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -440,6 +440,14 @@ class Store:
         with self._transaction("reading a ranking") as conn:
             return ranking_rows.load(conn, profile, day, config_hash)
 
+    def ranking_hashes(
+        self, day: dt.date, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        """The papers hash of each stored ranking of ``day`` among ``keys`` ((profile,
+        configuration hash) pairs); what a run waiting for its workers' rankings reads."""
+        with self._transaction("reading rankings") as conn:
+            return ranking_rows.hashes(conn, day, keys)
+
     def ranked_days(self, profile: str, config_hash: str) -> set[dt.date]:
         """The days with a stored ranking of ``profile`` under ``config_hash``."""
         with self._transaction("reading rankings") as conn:
@@ -489,6 +497,11 @@ class Store:
         with self._transaction("saving embeddings", write=True) as conn:
             return embedding_rows.save(conn, model_id, items, _now())
 
+    def embedded(self, model_id: str, keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+        """Which of these (arxiv_id, version) keys have a vector of ``model_id`` stored."""
+        with self._transaction("reading embeddings") as conn:
+            return embedding_rows.stored(conn, model_id, keys)
+
     def embeddings(
         self, model_id: str, keys: Iterable[tuple[str, int]]
     ) -> dict[tuple[str, int], npt.NDArray[np.float32]]:
@@ -504,14 +517,15 @@ class Store:
         announced_on: dt.date,
         profile: str,
         *,
-        output: str,
-        output_resolved: str,
+        output: str | None,
+        output_resolved: str | None,
         papers: int,
         files: Sequence[str],
     ) -> Publication:
         """Remember that ``profile``'s digest of ``announced_on`` was published now into
         ``output`` (as given; ``output_resolved``: its absolute path), showing ``papers``
-        papers, with ``files`` written (relative to the folder)."""
+        papers, with ``files`` written (relative to the folder). ``output`` None: published in
+        the store only (a reader's profile, served at the reader's feeds)."""
         with self._transaction("recording a publication", write=True) as conn:
             return publication_rows.record(
                 conn,
@@ -524,17 +538,22 @@ class Store:
                 published_at=_now(),
             )
 
-    def publications(self, profile: str | None = None, limit: int | None = 20) -> list[Publication]:
+    def publications(
+        self, profile: str | None = None, limit: int | None = 20, *, day: dt.date | None = None
+    ) -> list[Publication]:
         """The latest publications, newest first: of ``profile`` (with those whose profile
-        was never recorded) or of every profile; ``limit=None`` for all."""
+        was never recorded) or of every profile, of ``day`` or of any; ``limit=None`` for
+        all."""
         with self._transaction("reading publications") as conn:
-            return publication_rows.load(conn, profile, limit)
+            return publication_rows.load(conn, profile, limit, day)
 
-    def published_days(self, profile: str | None = None) -> set[dt.date]:
+    def published_days(
+        self, profile: str | None = None, *, exclude: Collection[str] = ()
+    ) -> set[dt.date]:
         """The announcement days published (for ``profile``, with the publications whose
-        profile was never recorded; None: for any profile)."""
+        profile was never recorded; None: for any profile not in ``exclude``)."""
         with self._transaction("reading publications") as conn:
-            return publication_rows.days(conn, profile)
+            return publication_rows.days(conn, profile, exclude)
 
     # -- runs ---------------------------------------------------------------------------------
 

@@ -1,27 +1,33 @@
 """The run's side of the workers: send each paper to summarize, wait for it in the store.
 
 The workers themselves (``arxiv-radar worker``, :mod:`arxiv_radar.workers`) register the task
-this sends by name (:data:`SUMMARIZE`, on :data:`QUEUE`); this side needs only a client of
-the broker (:func:`broker_client`).
+this sends by name (:data:`arxiv_radar.broker.SUMMARIZE`); this side needs only a client of
+the broker (:func:`arxiv_radar.broker.broker_client`).
 
 :func:`remote_summarizer` is the summarizer a run uses when ``[workers]`` has a broker. It
 finds the summaries the store holds already (``cached``: nothing sent), checks that a worker
 answers, then keeps at most ``summaries.concurrency`` papers with the workers at a time: the
-calls in flight to the model stay within that bound whatever the number of workers, and the
-run's ``[summaries.budget]`` is checked before each paper is sent, against what the summaries
-stored so far cost. A paper is done when its summary (or its failure) appears in the store;
-one that no worker finishes within ``task_timeout`` seconds is a failure of this run, tried
-again by the next.
+calls in flight to the model stay within that bound whatever the number of workers (the
+workers' calls also share the bound and ``rate_limit`` through Redis:
+:mod:`arxiv_radar.summarize.limits`). The run's ``[summaries.budget]`` is one budget scope in
+Redis (the run's rerank charged to it first): the workers charge each call to it and check it
+before each call, and the run checks it before each paper is sent; a paper a worker skipped
+for the budget is reported skipped, as in process (the run also counts what the summaries it
+finds cost: a Redis that restarted forgets its count). A paper is done when its summary (or
+its failure) appears in the store; one that no worker finishes within ``task_timeout``
+seconds is a failure of this run, tried again by the next.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from arxiv_radar.config import Config, WorkersConfig
-from arxiv_radar.errors import WorkersError, require_extra
+from arxiv_radar.broker import SUMMARIZE, broker_client, check_workers, send
+from arxiv_radar.config import Config
+from arxiv_radar.errors import require_extra
 from arxiv_radar.models import Paper, SummaryStatus
 from arxiv_radar.summarize.runner import Spent
 from arxiv_radar.summarize.stage import (
@@ -32,65 +38,18 @@ from arxiv_radar.summarize.stage import (
 )
 
 if TYPE_CHECKING:
-    from celery import Celery
-
     from arxiv_radar.store import Store
 
 Summarizer = Callable[[Sequence[Paper], Spent], SummarizeReport]
 
-__all__ = ["QUEUE", "SUMMARIZE", "broker_client", "celery_settings", "remote_summarizer"]
+__all__ = ["remote_summarizer"]
 
 POLL_S = 0.2
-QUEUE = "arxiv-radar"
-"""The queue the tasks go to (``arxiv-radar worker --queues`` chooses others)."""
-SUMMARIZE = "arxiv_radar.summarize"
-"""The task that summarizes one paper version (:func:`arxiv_radar.workers.tasks.summarize`)."""
-
-
-def celery_settings(section: WorkersConfig) -> dict[str, object]:
-    """The Celery settings shared by the runs (which send) and the workers (which take).
-
-    Tasks are acknowledged late (``acks_late``): a message leaves the queue only once its
-    task ended, so the task of a worker killed in the middle is delivered again (at once when
-    a worker's child process dies; when the whole worker does, after ``visibility_timeout``
-    seconds and the next sweep for such messages, every third of it, at most 10 s) and done by
-    another worker. Each worker process takes one message at a time. No
-    result backend: the results are in the store."""
-    return {
-        "task_acks_late": True,
-        "task_reject_on_worker_lost": True,
-        "worker_prefetch_multiplier": 1,
-        "task_ignore_result": True,
-        "task_default_queue": QUEUE,
-        "task_serializer": "json",
-        "accept_content": ["json"],
-        "broker_transport_options": {
-            "visibility_timeout": section.visibility_timeout,
-            # Look for messages of dead workers every few seconds (at most 10), not every 100.
-            "unacked_restore_interval": max(1, min(10, round(section.visibility_timeout / 3))),
-            "unacked_restore_throttle": 1,
-        },
-        "broker_connection_retry_on_startup": True,
-        "broker_connection_timeout": 5,
-        "worker_hijack_root_logger": False,
-        "worker_send_task_events": False,
-        "enable_utc": True,
-    }
-
-
-def broker_client(section: WorkersConfig) -> Celery:
-    """A Celery app on ``section.broker`` that sends tasks (it registers none)."""
-    from celery import Celery
-
-    if section.broker is None:
-        raise ValueError("[workers] has no broker")
-    app = Celery("arxiv_radar", broker=section.broker, set_as_current=False)
-    app.conf.update(celery_settings(section))
-    return app
 
 
 def remote_summarizer(config: Config, store: Store, env: Mapping[str, str]) -> Summarizer:
     """Summaries made by the workers of ``config.workers`` (see the module docstring)."""
+    from arxiv_radar.summarize.limits import RedisLimits, call_limits
     from arxiv_radar.summarize.providers import resolve_provider
 
     require_extra("workers", "[workers] broker", {"celery": "celery", "redis": "celery"})
@@ -99,6 +58,12 @@ def remote_summarizer(config: Config, store: Store, env: Mapping[str, str]) -> S
     app = broker_client(config.workers)
     broker = config.workers.broker
     checked: list[bool] = []
+    # The run's budget, in Redis: what the workers' calls spent, whichever worker made them.
+    scope = f"run:{uuid.uuid4().hex}"
+    limits = call_limits(config, scope=scope)  # a broker is set: the limits are in Redis
+    if not isinstance(limits, RedisLimits):  # pragma: no cover - call_limits' contract
+        raise TypeError("[workers] broker is set but the limits are not kept in Redis")
+    charged: list[Spent] = []  # what the run spent itself (its rerank), charged once
 
     def summarize(papers: Sequence[Paper], spent: Spent) -> SummarizeReport:
         began = time.monotonic()
@@ -119,17 +84,32 @@ def remote_summarizer(config: Config, store: Store, env: Mapping[str, str]) -> S
                 outcomes[paper.arxiv_id] = paper_outcome(paper, "cached")
             else:
                 todo.append(paper)
-        if todo and not checked:
-            _check_workers(app, broker)
+        if not todo:
+            return _finished(report, papers, outcomes, began)
+        if not checked:
+            check_workers(app, broker)
             checked.append(True)  # once per run: the readers' profiles send more
+        if not charged:  # the run's own calls so far (its rerank) count against the budget
+            charged.append(spent)
+            if spent.tokens or spent.cost:
+                limits.charge(spent.tokens, spent.cost)
+        seen = spent  # what the run has spent, by what the store shows
         budget = section.budget
         sent: dict[str, float] = {}  # arxiv id -> when it was sent
         queue = list(todo)
+        settings = section.model_dump(mode="json")
         while queue or sent:
-            over = _over_budget(spent, budget.max_tokens, budget.max_cost)
+            # Redis' count, or what the store shows this run spent, if more (a Redis that
+            # restarted forgot what it had counted)
+            shared = limits.spent()
+            over = _over_budget(
+                Spent(max(shared.tokens, seen.tokens), max(shared.cost, seen.cost)),
+                budget.max_tokens,
+                budget.max_cost,
+            )
             while queue and len(sent) < section.concurrency and over is None:
                 paper = queue.pop(0)
-                _send(app, broker, paper, section.model_dump(mode="json"))
+                send(app, broker, SUMMARIZE, [paper.arxiv_id, paper.version, settings, scope])
                 sent[paper.arxiv_id] = time.monotonic()
             if over is not None and queue:
                 report.budget_reason = over
@@ -142,6 +122,8 @@ def remote_summarizer(config: Config, store: Store, env: Mapping[str, str]) -> S
                 break
             time.sleep(POLL_S)
             now = store.get_summaries([keys[arxiv_id] for arxiv_id in sent])
+            # papers a worker skipped: the budget was reached when their call would start
+            skipped = limits.skipped() if over is not None else set()
             for paper in todo:
                 if paper.arxiv_id not in sent:
                     continue
@@ -149,9 +131,14 @@ def remote_summarizer(config: Config, store: Store, env: Mapping[str, str]) -> S
                 old = before.get(keys[paper.arxiv_id])
                 if found is not None and (old is None or found.created_at != old.created_at):
                     outcome = paper_outcome(paper, found.status.value, found)
-                    spent = spent + Spent(found.tokens_in + found.tokens_out, found.cost)
+                    seen = seen + Spent(found.tokens_in + found.tokens_out, found.cost)
                     report.calls += 1
                     report.attempts += 1
+                elif paper.arxiv_id in skipped:
+                    report.budget_reason = over
+                    outcome = PaperOutcome(
+                        paper.arxiv_id, paper.version, paper.title, "skipped", error=over
+                    )
                 elif time.monotonic() - sent[paper.arxiv_id] > config.workers.task_timeout:
                     outcome = PaperOutcome(
                         paper.arxiv_id,
@@ -165,45 +152,24 @@ def remote_summarizer(config: Config, store: Store, env: Mapping[str, str]) -> S
                     continue
                 outcomes[paper.arxiv_id] = outcome
                 del sent[paper.arxiv_id]
-        report.outcomes = [outcomes[paper.arxiv_id] for paper in papers]
-        report.tokens_in = sum(o.tokens_in for o in report.outcomes)
-        report.tokens_out = sum(o.tokens_out for o in report.outcomes)
-        report.cost = sum(o.cost for o in report.outcomes)
-        report.seconds = time.monotonic() - began
-        return report
+        return _finished(report, papers, outcomes, began)
 
     return summarize
 
 
-def _check_workers(app: object, broker: str | None) -> None:
-    """At least one worker answers on the broker, or a :class:`WorkersError`."""
-    from kombu.exceptions import OperationalError
-
-    try:
-        # The first answer is enough (limit=1): no waiting out the whole timeout.
-        answers = app.control.ping(timeout=2.0, limit=1)  # type: ignore[attr-defined]
-    except (OperationalError, OSError) as error:
-        raise WorkersError(
-            f"cannot reach the broker {broker} of [workers]: {error}; start Redis, or fix "
-            "[workers] broker"
-        ) from None
-    if not answers:
-        raise WorkersError(
-            f"no arxiv-radar worker answers on {broker}: start one (arxiv-radar worker) on a "
-            "machine that reaches the broker and the store, or remove [workers] broker to "
-            "summarize in this process"
-        )
-
-
-def _send(app: object, broker: str | None, paper: Paper, summaries: dict[str, object]) -> None:
-    from kombu.exceptions import OperationalError
-
-    try:
-        app.send_task(  # type: ignore[attr-defined]
-            SUMMARIZE, args=[paper.arxiv_id, paper.version, summaries], queue=QUEUE
-        )
-    except (OperationalError, OSError) as error:
-        raise WorkersError(f"cannot send work to the broker {broker}: {error}") from None
+def _finished(
+    report: SummarizeReport,
+    papers: Sequence[Paper],
+    outcomes: Mapping[str, PaperOutcome],
+    began: float,
+) -> SummarizeReport:
+    """``report`` with the outcome of each of ``papers``, in their order, and the totals."""
+    report.outcomes = [outcomes[paper.arxiv_id] for paper in papers]
+    report.tokens_in = sum(o.tokens_in for o in report.outcomes)
+    report.tokens_out = sum(o.tokens_out for o in report.outcomes)
+    report.cost = sum(o.cost for o in report.outcomes)
+    report.seconds = time.monotonic() - began
+    return report
 
 
 def _over_budget(spent: Spent, max_tokens: int | None, max_cost: float | None) -> str | None:
