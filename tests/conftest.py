@@ -12,6 +12,7 @@ from arxiv_radar.net import RetryPolicy
 
 from coverage_floor import pytest_configure  # noqa: F401  (the floor's scope: the whole suite)
 from replay_server import ReplayServer
+from store_backends import store_url  # noqa: F401  (an empty store, on SQLite and PostgreSQL)
 
 # Generated inputs are checked, not timed: a busy two-core CI machine must not fail a property
 # test because drawing examples took longer than Hypothesis expects.

@@ -1,4 +1,8 @@
-"""`arxiv-radar run` and `arxiv-radar demo` end to end, from the command a user types."""
+"""`arxiv-radar run` and `arxiv-radar demo` end to end, from the command a user types.
+
+Each ``run`` test runs on SQLite and on PostgreSQL (``store_url``, passed as ``--db``); the
+demo keeps its own SQLite store in its folder, by design.
+"""
 
 from __future__ import annotations
 
@@ -62,17 +66,18 @@ def folder(tmp_path: Path, replay: ReplayServer) -> Path:
     return tmp_path
 
 
-def run(folder: Path, replay: ReplayServer, *args: str, **env: str) -> Any:
+def run(folder: Path, replay: ReplayServer, db: str, *args: str) -> Any:
+    """``arxiv-radar run --no-catch-up`` in ``folder`` on the store ``db``."""
     where = () if "--output" in args else ("--output", ".")  # the folder itself, not the default
-    return invoke_cli("run", "--no-catch-up", *where, *args, cwd=folder, server=replay, env=env)
+    return invoke_cli("run", "--no-catch-up", "--db", db, *where, *args, cwd=folder, server=replay)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in OUTPUTS}
 
 
-def test_run_publishes_every_output(folder: Path, replay: ReplayServer) -> None:
-    result = run(folder, replay)
+def test_run_publishes_every_output(folder: Path, replay: ReplayServer, store_url: str) -> None:
+    result = run(folder, replay, store_url)
     assert result.returncode == 0, result.stderr
     for name in OUTPUTS:
         assert (folder / name).is_file(), name
@@ -98,7 +103,7 @@ def test_run_publishes_every_output(folder: Path, replay: ReplayServer) -> None:
     assert not list(folder.rglob("*.tmp"))
 
 
-def test_a_second_run_is_idempotent(folder: Path, replay: ReplayServer) -> None:
+def test_a_second_run_is_idempotent(folder: Path, replay: ReplayServer, store_url: str) -> None:
     with OpenAIServer(models=("m",)) as llm:
         llm.respond(lambda request: LLMReply(text=ANSWER))
         (folder / "arxiv-radar.toml").write_text(
@@ -106,11 +111,11 @@ def test_a_second_run_is_idempotent(folder: Path, replay: ReplayServer) -> None:
             'model = "m"\nmax_papers = 3\n',
             encoding="utf-8",
         )
-        first = run(folder, replay)
+        first = run(folder, replay, store_url)
         assert first.returncode == 0, first.stderr
         assert len(llm.chat_requests) == 3
         before = snapshot(folder)
-        second = run(folder, replay)
+        second = run(folder, replay, store_url)
         assert second.returncode == 0, second.stderr
         assert len(llm.chat_requests) == 3  # every summary came from the cache
     after = snapshot(folder)
@@ -122,65 +127,75 @@ def test_a_second_run_is_idempotent(folder: Path, replay: ReplayServer) -> None:
         assert [(e.id, e.title, e.summary) for e in items[0]] == [
             (e.id, e.title, e.summary) for e in items[1]
         ]
-    with Store.open(str(folder / "arxiv-radar.db")) as store:
+    with Store.open(store_url) as store:
         assert store.count_papers() == 12
         runs = [r for r in store.recent_runs() if r.kind == "run"]
     assert [r.status for r in runs] == ["ok", "ok"]
     assert "3 cached" in second.stdout
 
 
-def test_a_failed_run_leaves_the_last_good_outputs(folder: Path, replay: ReplayServer) -> None:
-    assert run(folder, replay).returncode == 0
+def test_a_failed_run_leaves_the_last_good_outputs(
+    folder: Path, replay: ReplayServer, store_url: str
+) -> None:
+    assert run(folder, replay, store_url).returncode == 0
     good = snapshot(folder)
     (folder / "broken.md.j2").write_text("{% for x in %}", encoding="utf-8")
     (folder / "arxiv-radar.toml").write_text(
         '[publish]\ntemplate = "broken.md.j2"\n', encoding="utf-8"
     )
-    result = run(folder, replay)
+    result = run(folder, replay, store_url)
     assert result.returncode == 2
     assert "broken.md.j2" in result.stderr and "syntax error" in result.stderr
     assert snapshot(folder) == good
     assert not list(folder.rglob("*.tmp"))
-    with Store.open(str(folder / "arxiv-radar.db")) as store:
+    with Store.open(store_url) as store:
         latest = store.recent_runs(1)[0]
     assert latest.status == "failed" and "broken.md.j2" in latest.errors[0]
 
 
-def test_arxiv_down_exits_3_and_keeps_outputs(tmp_path: Path, replay: ReplayServer) -> None:
+def test_arxiv_down_exits_3_and_keeps_outputs(
+    tmp_path: Path, replay: ReplayServer, store_url: str
+) -> None:
     replay.add(FEED_PATH, Reply(body=fixture_bytes(MIXED)))
-    assert run(tmp_path, replay).returncode == 0
+    # One retry, not the default four: arXiv stays down all the same, in seconds, not half a minute.
+    (tmp_path / "arxiv-radar.toml").write_text("[arxiv]\nmax_retries = 1\n", encoding="utf-8")
+    assert run(tmp_path, replay, store_url).returncode == 0
     good = snapshot(tmp_path)
     replay.add(FEED_PATH, Reply(status=503))
-    result = run(tmp_path, replay)
+    result = run(tmp_path, replay, store_url)
     assert result.returncode == 3, result.stderr
     assert snapshot(tmp_path) == good
 
 
-def test_an_empty_day_publishes_nothing_and_exits_0(tmp_path: Path, replay: ReplayServer) -> None:
+def test_an_empty_day_publishes_nothing_and_exits_0(
+    tmp_path: Path, replay: ReplayServer, store_url: str
+) -> None:
     replay.add(FEED_PATH, Reply(body=fixture_bytes("synthetic_rss_empty_weekend.xml")))
-    result = run(tmp_path, replay)
+    result = run(tmp_path, replay, store_url)
     assert result.returncode == 0, result.stderr
     assert "Nothing new to publish" in result.stdout
     assert "no announcement today" in result.stderr
     assert not (tmp_path / "README.md").exists() and not (tmp_path / "site").exists()
 
 
-def test_dry_run_writes_nothing_and_calls_no_model(folder: Path, replay: ReplayServer) -> None:
+def test_dry_run_writes_nothing_and_calls_no_model(
+    folder: Path, replay: ReplayServer, store_url: str
+) -> None:
     with OpenAIServer(models=("m",)) as llm:
         (folder / "arxiv-radar.toml").write_text(
             f'[summaries]\nprovider = "openai-compatible"\nbase_url = "{llm.base_url}"\n'
             'model = "m"\n',
             encoding="utf-8",
         )
-        result = run(folder, replay, "--dry-run")
+        result = run(folder, replay, store_url, "--dry-run")
         assert result.returncode == 0, result.stderr
         assert llm.chat_requests == []
     assert "these files would be written" in result.stdout and "README.md" in result.stdout
     assert not (folder / "README.md").exists()
 
 
-def test_no_summaries_and_json_report(folder: Path, replay: ReplayServer) -> None:
-    result = run(folder, replay, "--no-summaries", "--json", "--output", "out")
+def test_no_summaries_and_json_report(folder: Path, replay: ReplayServer, store_url: str) -> None:
+    result = run(folder, replay, store_url, "--no-summaries", "--json", "--output", "out")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     stages = {stage["name"]: stage for stage in report["stages"]}
@@ -188,9 +203,11 @@ def test_no_summaries_and_json_report(folder: Path, replay: ReplayServer) -> Non
     assert "Summary" not in (folder / "out" / "README.md").read_text(encoding="utf-8")
 
 
-def test_a_second_run_on_a_busy_store_stops_at_once(folder: Path, replay: ReplayServer) -> None:
-    with Store.open(str(folder / "arxiv-radar.db")) as store, store.run_lock():
-        result = run(folder, replay)
+def test_a_second_run_on_a_busy_store_stops_at_once(
+    folder: Path, replay: ReplayServer, store_url: str
+) -> None:
+    with Store.open(store_url) as store, store.run_lock():
+        result = run(folder, replay, store_url)
     assert result.returncode == 4
     assert "another arxiv-radar run is working on" in result.stderr
     assert not (folder / "README.md").exists()
@@ -234,7 +251,7 @@ def hooks() -> Iterator[_Hooks]:
 
 
 def test_notifications_are_sent_once_and_never_fail_the_run(
-    folder: Path, replay: ReplayServer, hooks: _Hooks
+    folder: Path, replay: ReplayServer, store_url: str, hooks: _Hooks
 ) -> None:
     pytest.importorskip("apprise")
     (folder / "arxiv-radar.toml").write_text(
@@ -244,12 +261,12 @@ def test_notifications_are_sent_once_and_never_fail_the_run(
         "]\n",
         encoding="utf-8",
     )
-    result = run(folder, replay)
+    result = run(folder, replay, store_url)
     assert result.returncode == 0, result.stderr
     assert len(hooks.posts) == 1
     assert "2026-04-27" in hooks.posts[0]["title"]
     assert "notification to" in result.stderr and "failed" in result.stderr
-    again = run(folder, replay)
+    again = run(folder, replay, store_url)
     assert again.returncode == 0 and len(hooks.posts) == 1  # the day was already announced
 
 

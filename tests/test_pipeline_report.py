@@ -44,8 +44,9 @@ REPORT_KEYS = [
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(str(tmp_path / "radar.db")) as opened:
+def store(store_url: str) -> Iterator[Store]:
+    """The demo day's seeded store, on SQLite and on PostgreSQL."""
+    with Store.open(store_url) as opened:
         seed_store(opened)
         yield opened
 

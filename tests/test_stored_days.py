@@ -1,4 +1,8 @@
-"""Days the store holds work offline; days it lacks, future days and missing stores are named."""
+"""Days the store holds work offline; days it lacks, future days and missing stores are named.
+
+The tests of stored days run on SQLite and on PostgreSQL (``store_url``, given to the commands
+as ``ARXIV_RADAR_STORE__URL``); a missing store and the demo's store are SQLite files.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import pytest
 
 from cli_helpers import invoke_cli
 from replay_server import ReplayServer, Reply, fixture_bytes
+from store_backends import store_env
 
 RSS_FIXTURE = "rss2_new_format_cs.AI_excerpt_3items_reserialized_2026-04-27.xml"
 API_FIXTURE = "api_atom_idlist_single_1605.08386_2026.xml"
@@ -37,21 +42,21 @@ def write_config(folder: Path, categories: str = '"cs.AI"') -> None:
     )
 
 
-def fetched(folder: Path, replay: ReplayServer) -> None:
+def fetched(folder: Path, replay: ReplayServer, db: str) -> None:
     replay.add("/rss/cs.AI", Reply(body=fixture_bytes(RSS_FIXTURE)))
     write_config(folder)
-    result = invoke_cli("fetch", "--no-catch-up", cwd=folder, server=replay)
+    result = invoke_cli("fetch", "--no-catch-up", cwd=folder, server=replay, env=store_env(db))
     assert result.returncode == 0, result.stderr
 
 
 def test_a_stored_day_is_republished_without_a_request(
-    tmp_path: Path, replay: ReplayServer, offline_env: dict[str, str]
+    tmp_path: Path, replay: ReplayServer, offline_env: dict[str, str], store_url: str
 ) -> None:
-    fetched(tmp_path, replay)
+    fetched(tmp_path, replay, store_url)
     out = tmp_path / "out"
     result = invoke_cli(
         "run", "--date", DAY, "--no-summaries", "--json", "--output", str(out),
-        cwd=tmp_path, env=offline_env,
+        cwd=tmp_path, env={**offline_env, **store_env(store_url)},
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
@@ -66,22 +71,22 @@ def test_a_stored_day_is_republished_without_a_request(
     asked = len(replay.requests)
     again = invoke_cli(
         "run", "--date", DAY, "--refresh", "--no-summaries", "--output", str(out),
-        cwd=tmp_path, server=replay,
+        cwd=tmp_path, server=replay, env=store_env(store_url),
     )  # fmt: skip
     assert again.returncode == 0, again.stdout + again.stderr
     assert [r.path for r in replay.requests[asked:]] == ["/api/query"]
 
 
 def test_a_day_stored_for_fewer_categories_is_fetched(
-    tmp_path: Path, replay: ReplayServer, offline_env: dict[str, str]
+    tmp_path: Path, replay: ReplayServer, offline_env: dict[str, str], store_url: str
 ) -> None:
     """Following one more category makes a stored day incomplete: it is not republished
     from the store without that category's papers."""
-    fetched(tmp_path, replay)
+    fetched(tmp_path, replay, store_url)
     write_config(tmp_path, '"cs.AI", "cs.CL"')
     result = invoke_cli(
         "run", "--date", DAY, "--no-summaries", "--output", str(tmp_path / "out"),
-        cwd=tmp_path, env=offline_env,
+        cwd=tmp_path, env={**offline_env, **store_env(store_url)},
     )  # fmt: skip
     assert result.returncode == 3, result.stdout + result.stderr
     assert "refused" in result.stderr
@@ -97,16 +102,19 @@ def test_a_future_date_is_refused_at_once(tmp_path: Path, offline_env: dict[str,
     assert not (tmp_path / "out").exists()
 
 
-def test_rank_names_a_day_the_store_lacks(tmp_path: Path, replay: ReplayServer) -> None:
-    fetched(tmp_path, replay)
-    lacking = invoke_cli("rank", "--date", "2026-04-24", cwd=tmp_path)
+def test_rank_names_a_day_the_store_lacks(
+    tmp_path: Path, replay: ReplayServer, store_url: str
+) -> None:
+    fetched(tmp_path, replay, store_url)
+    env = store_env(store_url)
+    lacking = invoke_cli("rank", "--date", "2026-04-24", cwd=tmp_path, env=env)
     assert lacking.returncode == 2
     assert "2026-04-24 is not in the store: fetch or backfill it" in lacking.stderr
     assert "No papers were announced" not in lacking.stderr
-    weekend = invoke_cli("rank", "--date", "2026-04-25", cwd=tmp_path)
+    weekend = invoke_cli("rank", "--date", "2026-04-25", cwd=tmp_path, env=env)
     assert weekend.returncode == 0, weekend.stderr
     assert "not an arXiv announcement day" in weekend.stderr
-    assert invoke_cli("rank", "--date", DAY, cwd=tmp_path).returncode == 0
+    assert invoke_cli("rank", "--date", DAY, cwd=tmp_path, env=env).returncode == 0
 
 
 def test_read_only_commands_never_create_a_store(

@@ -4,7 +4,8 @@ A run is killed at moments read from the servers' request logs (an arXiv request
 reply sent, a model answer written) or from the output folder (the first file of a new day
 appearing), at several offsets. Each time the store stays consistent (SQL), every file that
 is there parses, the next run completes with correct outputs, removes the temporary files
-the killed one left, records the killed run as failed, and pays for no summary twice.
+the killed one left, records the killed run as failed, and pays for no summary twice. On
+SQLite and on PostgreSQL: every test takes a :class:`Radar`, a folder and its store.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
-from cli_helpers import run_cli
+from cli_helpers import invoke_cli, run_cli
 from fault_server import (
     API_PATH,
     DAY,
@@ -44,14 +47,58 @@ from radar_checks import (
     wait_until,
 )
 from replay_server import ReplayServer, Reply
+from store_backends import BACKENDS, copy_store, drop_store, is_postgresql, pg_database
 
 NEXT_DAY = DAY + dt.timedelta(days=1)  # Tuesday 28 April 2026
 BIG = 100  # papers in the next day's listing: enough for ingest and publish to take a while
 INTERRUPTED = ("run", "failed")
 
 
-def db(folder: Path) -> str:
-    return str(folder / "arxiv-radar.db")
+class Radar(NamedTuple):
+    folder: Path  # the configuration and the outputs; where the commands run
+    db: str  # the store: a SQLite file in the folder, or a PostgreSQL URL
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def published(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Radar:
+    """``published_day`` (conftest.py) on each backend: a folder where ``arxiv-radar run``
+    published :data:`DAY`, and its store."""
+    if request.param == "sqlite":
+        folder: Path = request.getfixturevalue("published_day")
+        return Radar(folder, str(folder / "arxiv-radar.db"))
+    folder = tmp_path_factory.mktemp("published-day-postgresql")
+    db = pg_database("published")
+    (folder / "arxiv-radar.toml").write_text(fast_config(), encoding="utf-8")
+    with ReplayServer() as server:
+        server.add(FEED_PATH, Reply(body=good_feed()))
+        result = invoke_cli("run", "--no-catch-up", "--db", db, cwd=folder, server=server)
+    assert result.returncode == 0, result.stderr
+    check_outputs(folder, DAY, papers=6)
+    return Radar(folder, db)
+
+
+@pytest.fixture
+def good(published: Radar, tmp_path: Path) -> Iterator[Radar]:
+    """A private copy of :func:`published`: the last good outputs and their store."""
+    folder = tmp_path / "radar"
+    shutil.copytree(published.folder, folder, ignore=shutil.ignore_patterns("*.lock"))
+    if not is_postgresql(published.db):
+        yield Radar(folder, str(folder / "arxiv-radar.db"))
+        return
+    db = copy_store(published.db, folder, "good")
+    yield Radar(folder, db)
+    drop_store(db)
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, store_url: str) -> Radar:
+    """An empty folder and an empty store."""
+    return Radar(tmp_path, store_url)
+
+
+def start_run(radar: Radar, server: ReplayServer, *args: str) -> subprocess.Popen[str]:
+    """``arxiv-radar run ARGS`` on the radar's store, started in the background."""
+    return start_cli("run", *args, "--db", radar.db, cwd=radar.folder, server=server)
 
 
 def kill(process: subprocess.Popen[str]) -> bool:
@@ -73,8 +120,8 @@ def check_what_is_there(folder: Path) -> None:
                 check_file(path)
 
 
-def rerun(folder: Path, server: ReplayServer) -> subprocess.CompletedProcess[str]:
-    result = run_cli("run", "--no-catch-up", cwd=folder, server=server)
+def rerun(radar: Radar, server: ReplayServer) -> subprocess.CompletedProcess[str]:
+    result = run_cli("run", "--no-catch-up", "--db", radar.db, cwd=radar.folder, server=server)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -82,83 +129,83 @@ def rerun(folder: Path, server: ReplayServer) -> subprocess.CompletedProcess[str
 # -- fetch and store -----------------------------------------------------------------------
 
 
-def test_kill_while_catching_up_then_resume(good: Path, replay: ReplayServer) -> None:
-    store_began_on(db(good))
+def test_kill_while_catching_up_then_resume(good: Radar, replay: ReplayServer) -> None:
+    store_began_on(good.db)
     replay.add(FEED_PATH, Reply(body=good_feed()))
     replay.add(API_PATH, Reply(body=api_page(), delay=0.4))
-    (good / "arxiv-radar.toml").write_text(fast_config(timeout=10), encoding="utf-8")
-    run = start_cli("run", cwd=good, server=replay)
+    (good.folder / "arxiv-radar.toml").write_text(fast_config(timeout=10), encoding="utf-8")
+    run = start_run(good, replay)
     wait_until(lambda: len(replay.requests_to(API_PATH)) == 3)  # days 1 and 2 are stored
     assert kill(run)
-    state = check_store(db(good), settled=False)
+    state = check_store(good.db, settled=False)
     assert state.runs.count(("catch-up", "ok")) == 2
     assert state.runs.count(("catch-up", "running")) == 1  # the day being read when killed
 
     replay.add(API_PATH, Reply(body=api_page()))
-    result = run_cli("run", cwd=good, server=replay)
+    result = run_cli("run", "--db", good.db, cwd=good.folder, server=replay)
     assert result.returncode == 0, result.stderr
     assert len(replay.requests_to(API_PATH)) == 3 + 3  # the three days still missing, again
-    state = check_store(db(good))
+    state = check_store(good.db)
     assert state.runs.count(("catch-up", "ok")) == 5
     assert state.runs.count(("catch-up", "failed")) == 1  # closed by the next run
     assert state.runs.count(INTERRUPTED) == 1
-    check_outputs(good, DAY, papers=6)
+    check_outputs(good.folder, DAY, papers=6)
 
 
 @pytest.mark.parametrize("offset", [0.0, 0.15])
 def test_kill_after_the_listing_arrived_then_rerun(
-    offset: float, good: Path, replay: ReplayServer
+    offset: float, good: Radar, replay: ReplayServer
 ) -> None:
     """Killed while the listing is parsed, stored, ranked or rendered: all or nothing."""
-    (good / "arxiv-radar.toml").write_text(
+    (good.folder / "arxiv-radar.toml").write_text(
         fast_config(extra=f"[profiles.default]\nmax_papers = {BIG}\n"), encoding="utf-8"
     )
     replay.add(FEED_PATH, Reply(body=big_feed(BIG, NEXT_DAY)))
-    run = start_cli("run", "--no-catch-up", cwd=good, server=replay)
+    run = start_run(good, replay, "--no-catch-up")
     wait_until(lambda: bool(replay.requests) and replay.requests[0].finished is not None)
     time.sleep(offset)
     killed = kill(run)
-    state = check_store(db(good), settled=not killed)
+    state = check_store(good.db, settled=not killed)
     assert state.announced.get(NEXT_DAY.isoformat(), 0) in (0, BIG)  # one transaction
-    check_what_is_there(good)
+    check_what_is_there(good.folder)
 
     rerun(good, replay)
-    state = check_store(db(good))
+    state = check_store(good.db)
     assert state.announced[NEXT_DAY.isoformat()] == BIG
     assert state.announced[DAY.isoformat()] == DAY_PAPERS
     assert state.runs.count(INTERRUPTED) == (1 if killed else 0)
-    check_outputs(good, NEXT_DAY, papers=BIG)
+    check_outputs(good.folder, NEXT_DAY, papers=BIG)
 
 
 # -- publish -------------------------------------------------------------------------------
 
 
-def test_kill_while_publishing_then_rerun(good: Path, replay: ReplayServer) -> None:
+def test_kill_while_publishing_then_rerun(good: Radar, replay: ReplayServer) -> None:
     """Killed between the first and the last file written, at several offsets."""
-    (good / "arxiv-radar.toml").write_text(
+    (good.folder / "arxiv-radar.toml").write_text(
         fast_config(extra=f"[profiles.default]\nmax_papers = {BIG}\n"), encoding="utf-8"
     )
     replay.add(FEED_PATH, Reply(body=big_feed(BIG, NEXT_DAY)))
-    assets = good / "site" / "assets"
+    assets = good.folder / "site" / "assets"
     first_file = assets / "site.css"  # the first file a run writes (then 20 more)
-    new_report = good / "reports" / f"run-{NEXT_DAY.isoformat()}.json"
+    new_report = good.folder / "reports" / f"run-{NEXT_DAY.isoformat()}.json"
     for attempt, offset in enumerate([0.0, 0.02, 0.08]):
         shutil.rmtree(assets, ignore_errors=True)
         new_report.unlink(missing_ok=True)
-        run = start_cli("run", "--no-catch-up", cwd=good, server=replay)
+        run = start_run(good, replay, "--no-catch-up")
         wait_until(lambda: first_file.exists() or run.poll() is not None)  # noqa: B023
         time.sleep(offset)
         killed = kill(run)
         if attempt == 0:  # killed the moment publishing began: the report is written last
             assert killed and not new_report.exists()
-        check_what_is_there(good)
+        check_what_is_there(good.folder)
 
-    left_behind = stray_temporaries(good)  # each run removes what the one before left
+    left_behind = stray_temporaries(good.folder)  # each run removes what the one before left
     result = rerun(good, replay)
-    check_outputs(good, NEXT_DAY, papers=BIG)  # every file whole, no temporary file left
+    check_outputs(good.folder, NEXT_DAY, papers=BIG)  # every file whole, no temporary file left
     if left_behind:
         assert f"removed {len(left_behind)} temporary file(s)" in result.stderr
-    state = check_store(db(good))
+    state = check_store(good.db)
     assert state.announced[NEXT_DAY.isoformat()] == BIG
     assert 1 <= state.runs.count(INTERRUPTED) <= 3
 
@@ -188,76 +235,76 @@ KILL_POINTS = {
 
 @pytest.mark.parametrize("point", list(KILL_POINTS))
 def test_kill_during_summaries_pays_for_nothing_twice(
-    point: str, tmp_path: Path, replay: ReplayServer
+    point: str, fresh: Radar, replay: ReplayServer
 ) -> None:
     arrived, answered = KILL_POINTS[point]
     replay.add(FEED_PATH, Reply(body=good_feed()))
     with OpenAIServer(latency=0.3, models=("m",)) as llm:
         llm.respond(lambda request: LLMReply(text=LLM_ANSWER))
-        (tmp_path / "arxiv-radar.toml").write_text(summary_config(llm), encoding="utf-8")
+        (fresh.folder / "arxiv-radar.toml").write_text(summary_config(llm), encoding="utf-8")
 
         def reached() -> bool:
             chats = llm.chat_requests
             done = [r for r in chats if r.finished is not None]
             return len(chats) >= arrived and len(done) >= answered
 
-        run = start_cli("run", "--no-catch-up", cwd=tmp_path, server=replay)
+        run = start_run(fresh, replay, "--no-catch-up")
         wait_until(reached)
         assert kill(run)
-        before = check_store(db(tmp_path), settled=False)
+        before = check_store(fresh.db, settled=False)
         first = [paper_of(r) for r in llm.chat_requests]
         assert set(first) >= before.summaries_ok  # what is stored was asked for
         assert len(before.summaries_ok) <= answered
-        assert not (tmp_path / "README.md").exists()
+        assert not (fresh.folder / "README.md").exists()
 
         llm.reset()
-        result = rerun(tmp_path, replay)
+        result = rerun(fresh, replay)
         second = [paper_of(r) for r in llm.chat_requests]
     assert not set(second) & before.summaries_ok  # a stored summary is never asked for again
     assert len(second) == len(set(second)) == 5 - len(before.summaries_ok)
-    assert set(first) | set(second) == check_store(db(tmp_path)).summaries_ok
-    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert set(first) | set(second) == check_store(fresh.db).summaries_ok
+    readme = (fresh.folder / "README.md").read_text(encoding="utf-8")
     assert readme.count("AI Summary (by m)") == 5
     assert f"{len(before.summaries_ok)} cached" in result.stdout
     assert "1 earlier run(s) had been interrupted" in result.stderr
-    check_outputs(tmp_path, DAY, papers=6)
-    assert check_store(db(tmp_path)).runs.count(INTERRUPTED) == 1
+    check_outputs(fresh.folder, DAY, papers=6)
+    assert check_store(fresh.db).runs.count(INTERRUPTED) == 1
 
 
-def test_ctrl_c_is_recorded_as_a_failed_run(tmp_path: Path, replay: ReplayServer) -> None:
+def test_ctrl_c_is_recorded_as_a_failed_run(fresh: Radar, replay: ReplayServer) -> None:
     """An interrupted run never counts as a success (nor its day as published)."""
     replay.add(FEED_PATH, Reply(body=good_feed()))
     with OpenAIServer(latency=0.3, models=("m",)) as llm:
         llm.respond(lambda request: LLMReply(text=LLM_ANSWER))
-        (tmp_path / "arxiv-radar.toml").write_text(summary_config(llm), encoding="utf-8")
-        run = start_cli("run", "--no-catch-up", cwd=tmp_path, server=replay)
+        (fresh.folder / "arxiv-radar.toml").write_text(summary_config(llm), encoding="utf-8")
+        run = start_run(fresh, replay, "--no-catch-up")
         wait_until(lambda: any(r.finished is not None for r in llm.chat_requests))
         run.send_signal(signal.SIGINT)
         _, err = run.communicate(timeout=60)
     assert run.returncode == 130, err
     assert "Traceback" not in err
-    assert not (tmp_path / "README.md").exists()
-    state = check_store(db(tmp_path))
+    assert not (fresh.folder / "README.md").exists()
+    state = check_store(fresh.db)
     assert ("run", "failed") in state.runs and state.published == []
     assert ("run", "ok") not in state.runs
 
 
-def test_the_next_run_removes_what_a_killed_writer_left(good: Path, replay: ReplayServer) -> None:
+def test_the_next_run_removes_what_a_killed_writer_left(good: Radar, replay: ReplayServer) -> None:
     """A writer killed between writing its temporary file and moving it leaves
     ``.arxiv-radar-tmp-<name>-<random>.tmp`` behind; the next run deletes those, and only
     those."""
     replay.add(FEED_PATH, Reply(body=good_feed()))
     stale = [
-        good / ".arxiv-radar-tmp-README.md-k1ll3d09.tmp",
-        good / "feeds" / ".arxiv-radar-tmp-rss.xml-7a0f2c4e.tmp",
-        good / "site" / "archive" / ".arxiv-radar-tmp-2026-04-27.html-abcdef12.tmp",
+        good.folder / ".arxiv-radar-tmp-README.md-k1ll3d09.tmp",
+        good.folder / "feeds" / ".arxiv-radar-tmp-rss.xml-7a0f2c4e.tmp",
+        good.folder / "site" / "archive" / ".arxiv-radar-tmp-2026-04-27.html-abcdef12.tmp",
     ]
     for path in stale:
         path.write_text("<half a fi", encoding="utf-8")
     mine = [  # not ours: left alone
-        good / "notes.tmp",
-        good / "feeds" / ".keep",
-        good / "site" / "arxiv-radar-tmp-notes.tmp",
+        good.folder / "notes.tmp",
+        good.folder / "feeds" / ".keep",
+        good.folder / "site" / "arxiv-radar-tmp-notes.tmp",
     ]
     for path in mine:
         path.write_text("mine\n", encoding="utf-8")
@@ -265,4 +312,4 @@ def test_the_next_run_removes_what_a_killed_writer_left(good: Path, replay: Repl
     assert "removed 3 temporary file(s) an interrupted run left behind" in result.stderr
     assert not any(path.exists() for path in stale)
     assert all(path.read_text(encoding="utf-8") == "mine\n" for path in mine)
-    check_outputs(good, DAY, papers=6)
+    check_outputs(good.folder, DAY, papers=6)

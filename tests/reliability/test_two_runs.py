@@ -1,4 +1,4 @@
-"""Two ``arxiv-radar run`` processes on one store, on SQLite and on PostgreSQL.
+"""Two ``arxiv-radar run`` processes on one store, on SQLite and on PostgreSQL (``store_url``).
 
 The second stops at once (exit 4, a message naming the store) without fetching or paying for
 anything; the first is unaffected. A run killed with ``kill -9`` leaves no lock behind.
@@ -25,13 +25,6 @@ def summaries(llm: OpenAIServer, papers: int) -> str:
         f'model = "m"\nmax_papers = {papers}\nconcurrency = 1\nlanguage = "en"\n\n'
         '[publish]\noutput = "."\n'
     )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "arxiv-radar.db")
-    return str(request.getfixturevalue("pg_url"))
 
 
 def test_a_second_run_stops_at_once_and_the_first_is_unaffected(

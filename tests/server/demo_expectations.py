@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from lxml import etree
 
@@ -38,6 +39,18 @@ SUMMARIZED = 5
 """The extractive summaries the run makes (``summaries.max_papers``' default): the top 5."""
 
 _ARXIV = "{http://arxiv.org/schemas/atom}"
+
+
+@dataclass(frozen=True)
+class DemoStore:
+    """A store the pipeline filled from the demo day (the ``demo_store`` fixture): read it or
+    copy it, never write it."""
+
+    backend: str  # "sqlite" or "postgresql"
+    url: str
+    output: Path  # what the run published: feeds/, site/, ...
+
+
 _KEYWORDS = sorted(
     {" ".join(keyword.lower().replace("-", " ").split()) for keyword in DEFAULT_KEYWORDS}
 )

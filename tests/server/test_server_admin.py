@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -87,10 +86,10 @@ async def test_refresh_runs_the_pipeline_in_the_background(
 
 
 async def test_409_while_another_process_holds_the_run_lock(
-    serve: Serve, db: Path, refresh_runner: Runner
+    serve: Serve, db: str, refresh_runner: Runner
 ) -> None:
     client = serve(env={"ARXIV_RADAR_ADMIN_TOKEN": TOKEN}, runner=refresh_runner)
-    with Store.open(str(db)) as other, other.run_lock():
+    with Store.open(db) as other, other.run_lock():
         response = await client.post("/admin/refresh", headers=AUTH)
     assert response.status_code == 409
     assert "another arxiv-radar run is working on" in response.json()["detail"]

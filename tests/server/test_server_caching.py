@@ -124,14 +124,14 @@ async def test_cached_responses_need_no_query(serve: Serve, make_app: Callable[.
     assert (await client.get(f"/api/papers/{KEPT_NOT_SHOWN[0].arxiv_id}")).status_code == 503
 
 
-def more_summaries(config: Config, db: Path, output: Path) -> Runner:
+def more_summaries(config: Config, db: str, output: Path) -> Runner:
     """The daily run again, now summarizing the top 8 papers (the first run did 5)."""
     config = config.model_copy(
         update={"summaries": SummaryConfig(provider="extractive", max_papers=8)}
     )
     return pipeline_runner(
         config,
-        str(db),
+        db,
         output=output,
         transport=demo_transport(),
         now=lambda: DEMO_NOW,
@@ -140,7 +140,7 @@ def more_summaries(config: Config, db: Path, output: Path) -> Runner:
 
 
 async def test_a_new_run_refreshes_every_response(
-    serve: Serve, make_app: Callable[..., Any], db: Path, tmp_path: Path, demo_config: Config
+    serve: Serve, make_app: Callable[..., Any], db: str, tmp_path: Path, demo_config: Config
 ) -> None:
     client = serve(make_app(state_ttl=0))
     before = {path: await client.get(path) for path in CACHED}
@@ -158,13 +158,13 @@ async def test_a_new_run_refreshes_every_response(
 
 
 async def test_changes_outside_a_run_show_after_cache_ttl(
-    serve: Serve, make_app: Callable[..., Any], db: Path, demo_config: Config
+    serve: Serve, make_app: Callable[..., Any], db: str, demo_config: Config
 ) -> None:
     cached = serve(make_app(state_ttl=0))
     fresh = serve(make_app(state_ttl=0, cache_ttl=0))
     for client in (cached, fresh):
         assert len((await client.get("/api/papers")).json()["papers"]) == len(SHOWN)
-    with Store.open(str(db)) as store:  # what `arxiv-radar summarize --top 7` does: no run row
+    with Store.open(db) as store:  # what `arxiv-radar summarize --top 7` does: no run row
         ranking = rank_day(store, "default", demo_config.profile(), save=False)
         papers = [item.paper for item in ranking.ranked[5:7]]
         summarize_papers(papers, store=store, spec=EXTRACTIVE, config=demo_config.summaries)

@@ -33,10 +33,12 @@ from demo_expectations import (
     SHOWN,
     SHOWN_CATEGORY,
     SUMMARIZED,
+    DemoStore,
     Record,
     in_category,
     score,
 )
+from store_backends import missing_store
 
 pytestmark = pytest.mark.anyio
 
@@ -71,12 +73,12 @@ async def all_papers(client: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize(("path", "name", "media_type"), FEEDS)
 async def test_feeds_serve_what_the_run_published(
-    serve: Serve, demo_store: Path, path: str, name: str, media_type: str
+    serve: Serve, demo_store: DemoStore, path: str, name: str, media_type: str
 ) -> None:
     response = await serve().get(path)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(media_type)
-    written = (demo_store.parent / "out" / "feeds" / name).read_bytes()
+    written = (demo_store.output / "feeds" / name).read_bytes()
     assert ids(response.content) == ids(written)
     category = path.removeprefix("/rss/") if path.startswith("/rss/") else None
     expected = in_category(SHOWN, category) if category else SHOWN
@@ -91,13 +93,13 @@ async def test_the_expectations_match_the_ranking(serve: Serve) -> None:
     assert len(SHOWN) == MAX_PAPERS < len(MATCHED) < len(RECORDS)
 
 
-async def test_the_page_is_the_published_site(serve: Serve, demo_store: Path) -> None:
+async def test_the_page_is_the_published_site(serve: Serve, demo_store: DemoStore) -> None:
     client = serve()
     page = await client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert (await client.get("/index.html")).content == page.content
     served = lxml.html.fromstring(page.content)
-    written = lxml.html.fromstring((demo_store.parent / "out/site/index.html").read_bytes())
+    written = lxml.html.fromstring((demo_store.output / "site/index.html").read_bytes())
     cards = "//article//h3//a/@href"
     assert served.xpath(cards) == written.xpath(cards)
     assert [href.rsplit("/", 1)[-1] for href in served.xpath(cards)] == [r.arxiv_id for r in SHOWN]
@@ -108,7 +110,7 @@ async def test_the_page_is_the_published_site(serve: Serve, demo_store: Path) ->
     assert (await client.get("/assets/site.css")).content == css
     assert (await client.get("/assets/site.css")).headers["content-type"].startswith("text/css")
     data = (await client.get("/data.json")).json()
-    written_data = json.loads((demo_store.parent / "out/site/data.json").read_bytes())
+    written_data = json.loads((demo_store.output / "site/data.json").read_bytes())
     assert data["papers"] == written_data["papers"]
 
 
@@ -150,7 +152,7 @@ async def test_category_feeds_only_for_configured_categories(serve: Serve) -> No
 
 
 async def test_a_followed_category_with_no_ranked_paper(
-    serve: Serve, tmp_path: Path, run_demo: Callable[[Config, Path, Path], Runner]
+    serve: Serve, tmp_path: Path, empty_db: str, run_demo: Callable[[Config, str, Path], Runner]
 ) -> None:
     # With only `new` papers ranked, none of cs.CL's papers is: its `new` one matches no
     # keyword, and the others are cross-lists or replacements.
@@ -162,9 +164,9 @@ async def test_a_followed_category_with_no_ranked_paper(
         profiles={"default": ProfileConfig(max_papers=MAX_PAPERS, announce_types=["new"])},
         summaries=SummaryConfig(provider="extractive"),
     )
-    report = run_demo(config, tmp_path / "new.db", tmp_path / "out")()
+    report = run_demo(config, empty_db, tmp_path / "out")()
     assert report.status == "ok" and report.papers_matched == len(ranked)
-    client = serve(store_url=str(tmp_path / "new.db"), config=config)
+    client = serve(store_url=empty_db, config=config)
     assert ids((await client.get("/rss")).content) == abs_urls(ranked)
     feed = await client.get("/rss/cs.CL")
     assert feed.status_code == 200 and ids(feed.content) == []
@@ -254,7 +256,7 @@ async def test_api_papers_pages_with_explanations_and_summaries(serve: Serve) ->
     assert (await client.get("/api/papers", params={"date": "2026-04-26"})).status_code == 404
 
 
-async def test_api_paper_detail(serve: Serve, db: Path, demo_config: Config) -> None:
+async def test_api_paper_detail(serve: Serve, db: str, demo_config: Config) -> None:
     client = serve()
     papers = await all_papers(client)
     top = papers[0]
@@ -274,7 +276,7 @@ async def test_api_paper_detail(serve: Serve, db: Path, demo_config: Config) -> 
     assert versioned.json() == detail
     assert (await client.get(f"/api/papers/arXiv:{top['arxiv_id']}")).json() == detail
 
-    with Store.open(str(db)) as store:
+    with Store.open(db) as store:
         day = store.papers_announced_on(dt.date(2026, 4, 27))
     shown = {p["arxiv_id"] for p in papers}
     others = [stored.paper.arxiv_id for stored in day if stored.paper.arxiv_id not in shown]
@@ -308,8 +310,8 @@ async def test_malformed_ids_are_404(serve: Serve, text: str) -> None:
     assert response.status_code == 404 and "not an arXiv id" in response.json()["detail"]
 
 
-async def test_api_runs(serve: Serve, db: Path) -> None:
-    with Store.open(str(db)) as store:  # a later fetch, listed first
+async def test_api_runs(serve: Serve, db: str) -> None:
+    with Store.open(db) as store:  # a later fetch, listed first
         store.finish_run(store.start_run("fetch", dt.date(2026, 4, 27)), "ok", {"papers": 12})
     client = serve()
     response = await client.get("/api/runs")
@@ -326,8 +328,8 @@ async def test_api_runs(serve: Serve, db: Path) -> None:
         assert (await client.get("/api/runs", params={"limit": limit})).status_code == 422
 
 
-async def test_health(serve: Serve, db: Path) -> None:
-    with Store.open(str(db)) as store:
+async def test_health(serve: Serve, db: str) -> None:
+    with Store.open(db) as store:
         finished = store.recent_runs(1)[0].finished_at
     assert finished is not None
     ok = (await serve(clock=lambda: finished + dt.timedelta(hours=2)).get("/health")).json()
@@ -338,8 +340,10 @@ async def test_health(serve: Serve, db: Path) -> None:
     assert (await later.get("/health")).json()["status"] == "stale"
 
 
-async def test_health_when_the_store_is_unreachable(serve: Serve, tmp_path: Path) -> None:
-    client = serve(store_url=str(tmp_path / "missing-folder" / "radar.db"))
+async def test_health_when_the_store_is_unreachable(
+    serve: Serve, demo_store: DemoStore, tmp_path: Path
+) -> None:
+    client = serve(store_url=missing_store(demo_store.backend, tmp_path))
     response = await client.get("/health")
     assert response.status_code == 503
     assert (
@@ -349,8 +353,8 @@ async def test_health_when_the_store_is_unreachable(serve: Serve, tmp_path: Path
     assert feed.status_code == 503 and feed.headers["retry-after"] == "30"
 
 
-async def test_an_empty_store(serve: Serve, tmp_path: Path) -> None:
-    client = serve(store_url=str(tmp_path / "empty.db"))
+async def test_an_empty_store(serve: Serve, empty_db: str) -> None:
+    client = serve(store_url=empty_db)
     for path in ("/", "/rss", "/api/papers"):
         response = await client.get(path)
         assert response.status_code == 404 and "no digest yet" in response.json()["detail"]

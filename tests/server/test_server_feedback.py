@@ -4,20 +4,22 @@ A real store (the demo day's 34 papers, a profile that wants "agent", ranked by 
 rank``), the real app through Starlette's ``TestClient``, and the real command line for the
 token and the next ranking: feedback posted to the server changes what ``arxiv-radar rank``
 ranks next, and its explanation says so; without the profile's token nothing is recorded; the
-store keeps only the token's SHA-256; a new token makes the old one useless.
+store keeps only the token's SHA-256; a new token makes the old one useless. On SQLite and on
+PostgreSQL (the configuration's ``[store] url``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.pool import NullPool
 
 from arxiv_radar.arxiv.rss import parse_listing
 from arxiv_radar.config import load_config
@@ -26,27 +28,31 @@ from arxiv_radar.server import create_app
 from arxiv_radar.store import Store
 
 from cli_helpers import invoke_cli
+from store_backends import is_postgresql, store_section
 
 SILGAN, MOLCLAW, MEDICAL = "2107.07364", "2604.21937", "2604.21936"
 CONFIG = '[profiles.default]\nkeywords = ["agent"]\n\n[profiles.systems]\nkeywords = ["cache"]\n'
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    """The demo day in a store, ranked for the profile ``default`` (keywords: agent)."""
-    (tmp_path / "arxiv-radar.toml").write_text(CONFIG, encoding="utf-8")
-    with Store.open(str(tmp_path / "arxiv-radar.db")) as store:
+def folder(tmp_path: Path, store_url: str) -> Path:
+    """The demo day in a store, ranked for the profile ``default`` (keywords: agent); the
+    folder's configuration names the store."""
+    (tmp_path / "arxiv-radar.toml").write_text(CONFIG + store_section(store_url), encoding="utf-8")
+    with Store.open(store_url) as store:
         seed_store(store)
         store.ingest(parse_listing(demo_feed_bytes()).entries)
     assert invoke_cli("rank", cwd=tmp_path).returncode == 0
     return tmp_path
 
 
+def store_of(folder: Path) -> str:
+    return load_config(folder / "arxiv-radar.toml").store.url
+
+
 @pytest.fixture
 def client(folder: Path) -> Iterator[TestClient]:
-    app = create_app(
-        load_config(folder / "arxiv-radar.toml"), str(folder / "arxiv-radar.db"), env={}
-    )
+    app = create_app(load_config(folder / "arxiv-radar.toml"), store_of(folder), env={})
     with TestClient(app) as made:
         yield made
 
@@ -65,7 +71,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def recorded(folder: Path, profile: str = "default") -> dict[str, int]:
-    with Store.open(str(folder / "arxiv-radar.db")) as store:
+    with Store.open(store_of(folder)) as store:
         return store.feedback(profile)
 
 
@@ -171,19 +177,25 @@ def test_a_new_token_replaces_the_old_and_revoking_ends_both(
 
 def test_the_store_keeps_only_the_tokens_hash(folder: Path) -> None:
     token = new_token(folder)
-    db = folder / "arxiv-radar.db"
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute("SELECT profile, token_hash FROM feedback_tokens").fetchall()
-        tables = [
-            name
-            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        ]
-        dump = "\n".join(
-            repr(row) for table in tables for row in connection.execute(f'SELECT * FROM "{table}"')
-        )
-    assert rows == [("default", hashlib.sha256(token.encode()).hexdigest())]
+    db = store_of(folder)
+    engine = create_engine(db if is_postgresql(db) else f"sqlite:///{db}", poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT profile, token_hash FROM feedback_tokens")
+            ).fetchall()
+            dump = "\n".join(
+                repr(row)
+                for table in inspect(connection).get_table_names()
+                for row in connection.execute(text(f'SELECT * FROM "{table}"'))
+            )
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [("default", hashlib.sha256(token.encode()).hexdigest())]
     assert token not in dump
-    for path in folder.glob("arxiv-radar.db*"):  # the database and its WAL, byte for byte
+    files = list(folder.glob("arxiv-radar.db*"))  # SQLite's database and WAL, byte for byte
+    assert files or is_postgresql(db)
+    for path in files:
         assert token.encode() not in path.read_bytes(), path.name
 
 
@@ -242,7 +254,7 @@ def test_an_oversized_body_is_refused_before_the_token_is_read(
 def test_a_token_for_a_profile_no_longer_configured_is_404(
     folder: Path, client: TestClient
 ) -> None:
-    with Store.open(str(folder / "arxiv-radar.db")) as store:
+    with Store.open(store_of(folder)) as store:
         token = store.new_feedback_token("gone")
     answer = client.post(
         "/api/feedback",
@@ -281,7 +293,7 @@ def test_a_read_only_server_takes_no_feedback_and_shows_no_buttons(folder: Path)
     token = new_token(folder)
     app = create_app(
         load_config(folder / "arxiv-radar.toml"),
-        str(folder / "arxiv-radar.db"),
+        store_of(folder),
         env={},
         read_only=True,
     )
@@ -299,5 +311,5 @@ def test_a_read_only_server_takes_no_feedback_and_shows_no_buttons(folder: Path)
 def test_a_token_is_made_only_for_a_configured_profile(folder: Path) -> None:
     result = invoke_cli("feedback-token", "--profile", "defualt", cwd=folder)
     assert result.returncode == 2 and "did you mean default" in " ".join(result.stderr.split())
-    with Store.open(str(folder / "arxiv-radar.db")) as store:
+    with Store.open(store_of(folder)) as store:
         assert not store.feedback_token_matches("defualt", "anything")

@@ -1,13 +1,13 @@
 """👍/👎 on the pages ``arxiv-radar serve`` serves, in a real browser.
 
-``arxiv-radar serve`` runs in a subprocess on 127.0.0.1 over a store of the demo day ranked
-for a profile that wants "agent"; headless Chromium (Debian's, driven by Playwright) opens its
-page. Without a token the page shows no button and asks the server nothing; opened once with
-``#token=...`` (from ``arxiv-radar feedback-token``) it keeps the token, takes it out of the
-address and shows 👍/👎 on every paper; a click is recorded in the store, shows as pressed
-(after a reload too), and the next ``arxiv-radar rank`` ranks the paper marked up first. A
-token replaced by a new one is refused, and the page says so. All under the page's
-Content-Security-Policy: any other console error fails the test.
+``arxiv-radar serve`` runs in a subprocess on 127.0.0.1 over a store of the demo day (SQLite or
+PostgreSQL) ranked for a profile that wants "agent"; headless Chromium (Debian's, driven by
+Playwright) opens its page. Without a token the page shows no button and asks the server
+nothing; opened once with ``#token=...`` (from ``arxiv-radar feedback-token``) it keeps the
+token, takes it out of the address and shows 👍/👎 on every paper; a click is recorded in
+the store, shows as pressed (after a reload too), and the next ``arxiv-radar rank`` ranks the
+paper marked up first. A token replaced by a new one is refused, and the page says so. All
+under the page's Content-Security-Policy: any other console error fails the test.
 
 Skipped without Chromium or Playwright (a failure under ``CI=true``), by
 ``reader_helpers.chromium_or_skip``.
@@ -28,11 +28,13 @@ import httpx
 import pytest
 
 from arxiv_radar.arxiv.rss import parse_listing
+from arxiv_radar.config import load_config
 from arxiv_radar.demo import demo_feed_bytes, seed_store
 from arxiv_radar.store import Store
 
 from cli_helpers import cli_environment, invoke_cli
 from reader_helpers import chromium_browser
+from store_backends import store_section
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -48,9 +50,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    (tmp_path / "arxiv-radar.toml").write_text(CONFIG, encoding="utf-8")
-    with Store.open(str(tmp_path / "arxiv-radar.db")) as store:
+def folder(tmp_path: Path, store_url: str) -> Path:
+    """The demo day in a store (SQLite or PostgreSQL, named by the folder's configuration),
+    ranked for the profile ``default``."""
+    (tmp_path / "arxiv-radar.toml").write_text(CONFIG + store_section(store_url), encoding="utf-8")
+    with Store.open(store_url) as store:
         seed_store(store)
         store.ingest(parse_listing(demo_feed_bytes()).entries)
     assert invoke_cli("rank", cwd=tmp_path).returncode == 0
@@ -106,7 +110,7 @@ def new_token(folder: Path) -> str:
 
 
 def recorded(folder: Path) -> dict[str, int]:
-    with Store.open(str(folder / "arxiv-radar.db")) as store:
+    with Store.open(load_config(folder / "arxiv-radar.toml").store.url) as store:
         return store.feedback("default")
 
 

@@ -1,6 +1,7 @@
 """``arxiv-radar serve`` for real: a uvicorn process on 127.0.0.1, read by real clients.
 
-The command is started as a subprocess on a free port over a copy of the demo store, with
+The command is started as a subprocess on a free port over a copy of the demo store (on
+SQLite and on PostgreSQL), with
 arXiv's endpoints pointed at a local server that records every request (none may arrive).
 newsboat (Debian's feed reader) reads the feeds into its cache; headless Chromium (Debian's,
 driven by Playwright) loads the page with its stylesheet and script under the page's
@@ -23,14 +24,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import feedparser
 import httpx
 import pytest
 
-from demo_expectations import MAX_PAPERS, SHOWN, SHOWN_CATEGORY, in_category
+from demo_expectations import MAX_PAPERS, SHOWN, SHOWN_CATEGORY, DemoStore, in_category
 from reader_helpers import chromium_browser, newsboat_items
 from replay_server import ReplayServer
+from store_backends import copy_store, drop_store
 
 
 def _missing(what: str) -> None:
@@ -58,7 +61,7 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    db: Path, folder: Path, replay: ReplayServer, *args: str, config_text: str = CONFIG
+    db: str, folder: Path, replay: ReplayServer, *args: str, config_text: str = CONFIG
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``arxiv-radar serve`` in a subprocess, with the in-process tests' configuration
     (``CONFIG``, which ranks the day as ``demo_store`` did, or ``config_text``); yields its
@@ -78,7 +81,7 @@ def running_server(
     )
     log = (folder / f"serve-{port}.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "arxiv_radar", "serve", "--port", str(port), "--db", str(db)]
+        [sys.executable, "-m", "arxiv_radar", "serve", "--port", str(port), "--db", db]
         + ["--config", str(config), *args],
         cwd=folder,
         env=env,
@@ -109,24 +112,29 @@ def running_server(
         log.close()
 
 
+class Live(NamedTuple):
+    url: str  # the server's
+    replay: ReplayServer  # arXiv, which must see no request
+    db: str  # the store it serves
+
+
 @pytest.fixture(scope="module")
-def live(
-    tmp_path_factory: pytest.TempPathFactory, demo_store: Path
-) -> Iterator[tuple[str, ReplayServer, Path]]:
-    """One server for the module, scheduling the daily run as the configuration says."""
+def live(tmp_path_factory: pytest.TempPathFactory, demo_store: DemoStore) -> Iterator[Live]:
+    """One server for the module (and backend), scheduling the daily run as the configuration
+    says."""
     folder = tmp_path_factory.mktemp("live")
-    for source in demo_store.parent.glob("radar.db*"):
-        if not source.name.endswith(".lock"):
-            shutil.copy(source, folder / source.name)
-    with ReplayServer() as replay:
-        db = folder / "radar.db"
-        with running_server(db, folder, replay, "--schedule", "config") as (url, _):
-            yield url, replay, folder
-        assert replay.requests == [], "the server called arXiv"
+    db = copy_store(demo_store.url, folder, "live")
+    try:
+        with ReplayServer() as replay:
+            with running_server(db, folder, replay, "--schedule", "config") as (url, _):
+                yield Live(url, replay, db)
+            assert replay.requests == [], "the server called arXiv"
+    finally:
+        drop_store(db)
 
 
-def test_the_server_answers_over_http(live: tuple[str, ReplayServer, Path]) -> None:
-    url, _, _ = live
+def test_the_server_answers_over_http(live: Live) -> None:
+    url = live.url
     health = httpx.get(f"{url}/health").json()
     assert health["status"] == "ok" and health["latest_announcement"] == "2026-04-27"
     assert health["scheduler"] == "30 6 * * 1-5 (UTC)"  # --schedule config: publish.schedule
@@ -153,13 +161,11 @@ def test_the_server_answers_over_http(live: tuple[str, ReplayServer, Path]) -> N
         ("/rss?type=cross", sum(r.announce_type == "cross" for r in SHOWN)),
     ],
 )
-def test_newsboat_reads_the_served_feeds(
-    live: tuple[str, ReplayServer, Path], tmp_path: Path, path: str, count: int
-) -> None:
+def test_newsboat_reads_the_served_feeds(live: Live, tmp_path: Path, path: str, count: int) -> None:
     newsboat = shutil.which("newsboat")
     if newsboat is None:
         _missing("newsboat (apt-get install -y newsboat)")
-    url, _, _ = live
+    url = live.url
     served = feedparser.parse(httpx.get(url + path).content)
     items = newsboat_items(newsboat, url + path, tmp_path / "newsboat")
     assert len(items) == count == len(served.entries)
@@ -169,8 +175,8 @@ def test_newsboat_reads_the_served_feeds(
     assert all(item["url"].startswith("https://arxiv.org/abs/") for item in items)
 
 
-def test_chromium_loads_the_page(live: tuple[str, ReplayServer, Path]) -> None:
-    url, _, _ = live
+def test_chromium_loads_the_page(live: Live) -> None:
+    url = live.url
     papers = httpx.get(f"{url}/api/papers", params={"limit": 200}).json()["papers"]
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -202,11 +208,9 @@ def test_chromium_loads_the_page(live: tuple[str, ReplayServer, Path]) -> None:
         assert not errors and not failed, (errors, failed)
 
 
-def test_two_workers_serve_the_same_bytes(
-    live: tuple[str, ReplayServer, Path], tmp_path: Path
-) -> None:
-    url, replay, folder = live
-    with running_server(folder / "radar.db", tmp_path, replay, "--workers", "2") as (two, _):
+def test_two_workers_serve_the_same_bytes(live: Live, tmp_path: Path) -> None:
+    url = live.url
+    with running_server(live.db, tmp_path, live.replay, "--workers", "2") as (two, _):
         for path in ("/rss", "/api/papers", "/"):
             one_worker, two_workers = httpx.get(url + path), httpx.get(two + path)
             assert one_worker.headers["etag"] == two_workers.headers["etag"], path
@@ -214,21 +218,17 @@ def test_two_workers_serve_the_same_bytes(
         assert httpx.get(f"{two}/health").json()["scheduler"] is None
 
 
-def test_newsboat_reads_a_readers_secret_feed(demo_store: Path, tmp_path: Path) -> None:
+def test_newsboat_reads_a_readers_secret_feed(db: str, tmp_path: Path) -> None:
     """A reader made by ``arxiv-radar users add`` reads their profile at their secret URL."""
     newsboat = shutil.which("newsboat")
     if newsboat is None:
         _missing("newsboat (apt-get install -y newsboat)")
-    for source in demo_store.parent.glob("radar.db*"):
-        if not source.name.endswith(".lock"):
-            shutil.copy(source, tmp_path / source.name)
-    db = tmp_path / "radar.db"
     config_text = CONFIG + '\n[profiles.alice]\nkeywords = ["metamorphic"]\n'
     (tmp_path / "arxiv-radar.toml").write_text(config_text, encoding="utf-8")
 
     def cli(*args: str) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "arxiv_radar", *args, "--db", str(db)],
+            [sys.executable, "-m", "arxiv_radar", *args, "--db", db],
             cwd=tmp_path,
             capture_output=True,
             text=True,

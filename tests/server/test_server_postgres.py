@@ -1,91 +1,66 @@
-"""The server over a PostgreSQL store: the same answers as over SQLite, and its run lock.
+"""The server over PostgreSQL gives the very answers it gives over SQLite, side by side.
 
-Needs ``ARXIV_RADAR_TEST_PG_URL`` (``scripts/start-postgres.sh`` prints it); skipped without
-it, except under ``CI=true``, where that is a failure. The database's ``public`` schema is
-emptied before and after, as the store tests do.
+Every server test runs on both backends (``demo_store`` is parametrized, see conftest.py);
+this one compares the two stores the same run filled, document by document. Needs
+``ARXIV_RADAR_TEST_PG_URL`` (``scripts/start-postgres.sh`` prints it); skipped without it,
+except under ``CI=true``, where that is a failure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
 
-from arxiv_radar.config import Config
-from arxiv_radar.demo import DEMO_NOW, demo_transport
-from arxiv_radar.scheduler import pipeline_runner
-from arxiv_radar.store import Store
-
-from demo_expectations import SHOWN_CATEGORY
-from pg_helpers import pg_url_or_skip
+from demo_expectations import DROPPED, KEPT_NOT_SHOWN, SHOWN, SHOWN_CATEGORY, DemoStore
+from store_backends import copy_store, drop_store, sqlite_only
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
 
-TOKEN = "pg-admin-token"
-
-
-def _empty(url: str) -> None:
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
-
 
 @pytest.fixture
-def pg_store(demo_config: Config, tmp_path: Path) -> Iterator[str]:
-    """A PostgreSQL store the pipeline filled from the demo day."""
-    url = pg_url_or_skip()
-    _empty(url)
-    runner = pipeline_runner(
-        demo_config,
-        url,
-        output=tmp_path / "out",
-        transport=demo_transport(),
-        now=lambda: DEMO_NOW,
-        catch_up=False,
-    )
-    assert runner().status == "ok"
+def pg_copy(postgresql_demo: DemoStore, tmp_path: Path) -> Iterator[str]:
+    url = copy_store(postgresql_demo.url, tmp_path, "other")
     yield url
-    _empty(url)
+    drop_store(url)
 
 
 def entry_ids(body: bytes) -> list[str]:
     return [entry.id for entry in feedparser.parse(body).entries]
 
 
+def without_time(document: dict[str, Any]) -> dict[str, Any]:
+    """A JSON answer without the moment it was made."""
+    return {key: value for key, value in document.items() if key != "generated_at"}
+
+
+@sqlite_only("demo_store")
 async def test_the_same_answers_as_over_sqlite(
-    pg_store: str, demo_config: Config, serve: Callable[..., httpx.AsyncClient]
+    pg_copy: str, serve: Callable[..., httpx.AsyncClient]
 ) -> None:
     over_sqlite = serve()
-    over_postgres = serve(store_url=pg_store)
-    read_only = serve(store_url=pg_store, read_only=True)
+    over_postgres = serve(store_url=pg_copy)
+    read_only = serve(store_url=pg_copy, read_only=True)
     for path in ("/rss", f"/rss/{SHOWN_CATEGORY}", "/atom"):
         expected = entry_ids((await over_sqlite.get(path)).content)
         assert entry_ids((await over_postgres.get(path)).content) == expected, path
         assert entry_ids((await read_only.get(path)).content) == expected, path
-    sqlite_papers = (await over_sqlite.get("/api/papers", params={"limit": 200})).json()
-    postgres_papers = (await over_postgres.get("/api/papers", params={"limit": 200})).json()
-    assert postgres_papers["papers"] == sqlite_papers["papers"]
+    for path in (
+        "/api/papers?limit=200",
+        f"/api/papers/{SHOWN[0].arxiv_id}",
+        f"/api/papers/{KEPT_NOT_SHOWN[0].arxiv_id}",
+        f"/api/papers/{DROPPED[0].arxiv_id}",
+    ):
+        expected = without_time((await over_sqlite.get(path)).json())
+        assert without_time((await over_postgres.get(path)).json()) == expected, path
+        assert without_time((await read_only.get(path)).json()) == expected, path
+    runs = [(await client.get("/api/runs")).json()["runs"] for client in (over_sqlite, read_only)]
+    assert [(r["kind"], r["status"], r["counts"]) for r in runs[0]] == [
+        (r["kind"], r["status"], r["counts"]) for r in runs[1]
+    ]
     health = (await over_postgres.get("/health")).json()
     assert health["status"] == "ok" and health["latest_announcement"] == "2026-04-27"
-
-
-async def test_409_while_another_process_holds_the_advisory_lock(
-    pg_store: str, demo_config: Config, serve: Callable[..., httpx.AsyncClient]
-) -> None:
-    def must_not_run() -> object:
-        raise AssertionError("the run lock is held: no run may start")
-
-    client = serve(store_url=pg_store, env={"ARXIV_RADAR_ADMIN_TOKEN": TOKEN}, runner=must_not_run)
-    with Store.open(pg_store) as other, other.run_lock():
-        response = await client.post("/admin/refresh", headers={"Authorization": f"Bearer {TOKEN}"})
-    assert response.status_code == 409
-    assert "another arxiv-radar run is working on" in response.json()["detail"]

@@ -7,7 +7,7 @@ one reader could reach the other's profile, feedback or feed is tried: each must
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +17,15 @@ import pytest
 from fastapi import FastAPI
 
 from arxiv_radar.config import Config, ProfileConfig
-from arxiv_radar.demo import DEMO_DAY, DEMO_NOW, demo_transport
+from arxiv_radar.demo import DEMO_DAY
 from arxiv_radar.errors import UsageError
 from arxiv_radar.rank.ranker import rank_day
-from arxiv_radar.scheduler import pipeline_runner
 from arxiv_radar.server import create_app
 from arxiv_radar.server.fastpath import CachedPaths
 from arxiv_radar.server.readers import TokenLimiter
 from arxiv_radar.store import Store
 
 from demo_expectations import MAX_PAPERS
-from pg_helpers import pg_url_or_skip, reset_postgres
 
 pytestmark = pytest.mark.anyio
 
@@ -49,30 +47,14 @@ def readers_config(demo_config: Config) -> Config:
     )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, db: Path, demo_config: Config) -> Iterator[str]:
-    """The demo day's store (SQLite, or PostgreSQL filled by the same run), with the days of
-    alice and bob ranked."""
-    if request.param == "sqlite":
-        url = str(db)
-    else:
-        url = pg_url_or_skip()
-        reset_postgres(url)
-        runner = pipeline_runner(
-            demo_config,
-            url,
-            output=db.parent / "out",
-            transport=demo_transport(),
-            now=lambda: DEMO_NOW,
-            catch_up=False,
-        )
-        assert runner().status == "ok"
-    with Store.open(url) as store:
+@pytest.fixture
+def store_url(db: str) -> str:
+    """This test's copy of the demo day's store (on SQLite or PostgreSQL, as ``db``), with the
+    days of alice and bob ranked."""
+    with Store.open(db) as store:
         rank_day(store, "alice", ALICE, day=DEMO_DAY)
         rank_day(store, "bob", BOB, day=DEMO_DAY)
-    yield url
-    if request.param == "postgresql":
-        reset_postgres(url)
+    return db
 
 
 @pytest.fixture
@@ -320,6 +302,8 @@ async def test_plain_reader_feeds_are_answered_before_routing_as_the_app_does(
                 await fast.get(paths[2])
 
 
-def test_a_rate_limit_that_cannot_be_read_is_refused(readers_config: Config, db: Path) -> None:
-    with pytest.raises(UsageError, match="120/minute"):
-        create_app(readers_config, str(db), rate_limit="lots")
+def test_a_rate_limit_that_cannot_be_read_is_refused(
+    readers_config: Config, tmp_path: Path
+) -> None:
+    with pytest.raises(UsageError, match="120/minute"):  # refused before the store is opened
+        create_app(readers_config, str(tmp_path / "radar.db"), rate_limit="lots")

@@ -8,7 +8,6 @@ that writes (``arxiv-radar rank``, ``summarize`` or ``run``) ranks the day.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -34,7 +33,7 @@ def entry_ids(body: bytes) -> list[str]:
 
 
 async def test_rss_and_api_papers_make_no_call_into_rank_but_its_key(
-    serve: Serve, make_app: Callable[..., Any], db: Path, demo_config: Config
+    serve: Serve, make_app: Callable[..., Any], db: str, demo_config: Config
 ) -> None:
     with CallsInto("rank") as calls:  # started before the app's worker threads are
         client = serve(make_app())
@@ -45,7 +44,7 @@ async def test_rss_and_api_papers_make_no_call_into_rank_but_its_key(
         answered = dict(calls.calls)  # what answering called in rank/
 
         def rank_in_a_worker() -> None:  # the same thread pool: the counter sees it
-            with Store.open(str(db)) as store:
+            with Store.open(db) as store:
                 rank_day(store, "default", demo_config.profile(), day=DEMO_DAY, save=False)
 
         await anyio.to_thread.run_sync(rank_in_a_worker)
@@ -61,7 +60,7 @@ async def test_rss_and_api_papers_make_no_call_into_rank_but_its_key(
 
 
 async def test_a_configuration_without_a_stored_ranking_has_no_digest_until_ranked(
-    serve: Serve, make_app: Callable[..., Any], db: Path
+    serve: Serve, make_app: Callable[..., Any], db: str
 ) -> None:
     config = Config(
         profiles={"default": ProfileConfig(max_papers=3)},
@@ -75,7 +74,7 @@ async def test_a_configuration_without_a_stored_ranking_has_no_digest_until_rank
     assert detail.status_code == 200  # the paper is stored; its ranking is not
     assert detail.json()["rank"] is None and detail.json()["explanation"] is None
 
-    with Store.open(str(db)) as store:  # what `arxiv-radar rank` does with this profile
+    with Store.open(db) as store:  # what `arxiv-radar rank` does with this profile
         rank_day(store, "default", config.profile(), day=DEMO_DAY)
     rss = await client.get("/rss")
     assert rss.status_code == 200 and len(entry_ids(rss.content)) == 3
