@@ -10,7 +10,8 @@ and ``arxiv-radar run`` against the replayed listing, on SQLite and on PostgreSQ
   meaning), rank each reader's profile and publish it in the store, and the run waits for
   them in the store; the same day again sends nothing;
 - the run's budget is one count in Redis that every worker charges and checks: once it is
-  reached no worker starts a call, and the papers left are reported skipped at once;
+  reached no worker starts a call (calls in flight finish, as in process), and the papers
+  left are reported skipped at once;
 - a worker killed with ``kill -9`` (its whole process group) in the middle of a summary: the
   broker gives the paper to the other worker once the visibility timeout passes, every
   summary is stored once, and the model is called no more than once per paper plus the calls
@@ -142,10 +143,9 @@ def test_a_run_fans_embedding_ranking_and_publishing_out(
 
 
 def test_the_workers_share_the_runs_budget_through_redis(
-    tmp_path: Path, replay: ReplayServer
+    store_url: str, tmp_path: Path, replay: ReplayServer
 ) -> None:
     replay.add(FEED_PATH, Reply(body=good_feed()))
-    store_url = str(tmp_path / "arxiv-radar.db")
     with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
         # 150 tokens a call: two calls (one in each worker) reach a budget of 250
         llm.respond(lambda request: LLMReply(text=LLM_ANSWER, tokens_in=100, tokens_out=50))
@@ -155,22 +155,24 @@ def test_the_workers_share_the_runs_budget_through_redis(
         with workers(tmp_path, store_url, 2):
             result = run_cli("run", "--no-catch-up", "--db", store_url, cwd=tmp_path, server=replay)
         assert result.returncode == 0, result.stdout + result.stderr
-        assert len(llm.chat_requests) == 2  # the workers' calls stopped at the shared budget
+        # The workers' calls stopped at the shared budget: two calls reach it; a worker done
+        # first may start a third while the other's call, not yet counted, is in flight.
+        calls = len(llm.chat_requests)
+        assert 2 <= calls <= 3
     said = " ".join((result.stdout + result.stderr).split())
     assert "summary budget reached (max_tokens = 250)" in said
     assert "no worker finished it" not in said  # known skipped, not waited for
     report = json.loads((tmp_path / "reports" / f"run-{DAY}.json").read_text(encoding="utf-8"))
     [stage] = [stage for stage in report["stages"] if stage["name"] == "summarize"]
-    assert stage["counts"]["calls"] == 2 and stage["counts"]["skipped"] == PAPERS - 2
-    assert report["tokens_in"] + report["tokens_out"] == 300
-    assert len(check_store(store_url).summaries_ok) == 2
+    assert stage["counts"]["calls"] == calls and stage["counts"]["skipped"] == PAPERS - calls
+    assert report["tokens_in"] + report["tokens_out"] == 150 * calls
+    assert len(check_store(store_url).summaries_ok) == calls
 
 
 def test_a_worker_killed_mid_summary_leaves_it_to_the_other(
-    tmp_path: Path, replay: ReplayServer
+    store_url: str, tmp_path: Path, replay: ReplayServer
 ) -> None:
     replay.add(FEED_PATH, Reply(body=good_feed()))
-    store_url = str(tmp_path / "arxiv-radar.db")
     with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
         held = hold_answers(llm)
         text = config(llm, redis.url, visibility=3)
@@ -194,10 +196,9 @@ def test_a_worker_killed_mid_summary_leaves_it_to_the_other(
 
 
 def test_a_broker_restarted_mid_run_loses_work_the_next_run_completes(
-    tmp_path: Path, replay: ReplayServer
+    store_url: str, tmp_path: Path, replay: ReplayServer
 ) -> None:
     replay.add(FEED_PATH, Reply(body=good_feed()))
-    store_url = str(tmp_path / "arxiv-radar.db")
     with redis_server() as redis, OpenAIServer(models=("m",)) as llm:
         held = hold_answers(llm)
         text = config(llm, redis.url, visibility=3, task_timeout=6)
