@@ -27,6 +27,7 @@ __all__ = [
     "TASKS",
     "broker_client",
     "celery_settings",
+    "check_broker",
     "check_workers",
     "send",
 ]
@@ -84,6 +85,27 @@ def broker_client(section: WorkersConfig) -> Celery:
     app = Celery("arxiv_radar", broker=section.broker, set_as_current=False)
     app.conf.update(celery_settings(section))
     return app
+
+
+def check_broker(section: WorkersConfig) -> None:
+    """The broker answers, or a :class:`WorkersError` (before a run asks arXiv anything)."""
+    import redis
+
+    from arxiv_radar.masking import mask_url_passwords
+
+    if section.broker is None:
+        raise ValueError("[workers] has no broker")
+    client = redis.Redis.from_url(section.broker, socket_connect_timeout=5, socket_timeout=10)
+    try:
+        client.ping()
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+        raise WorkersError(
+            f"cannot reach the Redis of [workers] broker at "
+            f"{mask_url_passwords(section.broker)}: {error}; start Redis, or fix [workers] "
+            "broker (or remove it to do the work in this process)"
+        ) from None
+    finally:
+        client.close()
 
 
 def check_workers(app: Celery, broker: str | None) -> None:

@@ -21,7 +21,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from arxiv_radar.broker import EMBED, PUBLISH, RANK, broker_client, check_workers, send
+from arxiv_radar.broker import (
+    EMBED,
+    PUBLISH,
+    RANK,
+    broker_client,
+    check_broker,
+    check_workers,
+    send,
+)
 from arxiv_radar.config import Config, ProfileConfig
 from arxiv_radar.errors import require_extra
 from arxiv_radar.models import Paper
@@ -56,6 +64,7 @@ class RemoteFanout:
         require_extra("workers", "[workers] broker", {"celery": "celery", "redis": "celery"})
         self.config = config
         self.store = store
+        check_broker(config.workers)  # before the run asks arXiv anything
         self._app: Celery = broker_client(config.workers)
         self._checked = False
 

@@ -19,7 +19,8 @@ and ``arxiv-radar run`` against the replayed listing, on SQLite and on PostgreSQ
 - the broker restarted (its memory lost) in the middle: the run ends with the papers the
   broker lost named as failed, and the next run completes the day, each summary paid once;
 - without a worker listening, or with the broker down, the run stops with one clear message
-  (exit 8): no worker, before any summary is sent; no broker, before arXiv is asked.
+  (exit 8): no worker, before any summary is sent; no broker, before arXiv is asked (with
+  or without summaries to make).
 
 Without redis-server the tests are skipped, except under ``CI=true``, where that is a failure.
 """
@@ -236,6 +237,9 @@ def test_without_workers_or_broker_the_run_stops_clearly(
         down = config(llm, f"redis://127.0.0.1:{free_port()}/0")
         (tmp_path / "arxiv-radar.toml").write_text(down, encoding="utf-8")
         unreachable = run_cli("run", "--no-catch-up", "--refresh", cwd=tmp_path, server=replay)
+        bare = run_cli(
+            "run", "--no-catch-up", "--refresh", "--no-summaries", cwd=tmp_path, server=replay
+        )  # nothing to summarize, but papers to embed and profiles to rank through the broker
         assert llm.chat_requests == []
         assert len(replay.requests) == fetched  # stopped before asking arXiv anything
     assert nobody.returncode == 8, nobody.stdout + nobody.stderr
@@ -243,6 +247,8 @@ def test_without_workers_or_broker_the_run_stops_clearly(
         nobody.stderr
     )
     assert unreachable.returncode == 8, unreachable.stdout + unreachable.stderr
-    said = one_paragraph_error(unreachable.stderr)
-    assert "cannot reach the Redis of [workers] broker at redis://127.0.0.1" in said
+    for stopped in (unreachable, bare):
+        assert stopped.returncode == 8, stopped.stdout + stopped.stderr
+        said = one_paragraph_error(stopped.stderr)
+        assert "cannot reach the Redis of [workers] broker at redis://127.0.0.1" in said
     assert not (tmp_path / "README.md").exists()
