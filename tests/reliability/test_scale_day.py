@@ -3,13 +3,15 @@
 redis-server, PostgreSQL, two ``arxiv-radar worker`` processes and the local OpenAI-compatible
 server; 50 readers, each owning a profile of their own; ``arxiv-radar run`` over the
 recorded listing. While the first summaries are in flight, one worker is killed with
-``kill -9``. At the end: the run succeeded, every reader's feed serves their ranking with its
-summaries, every summary is stored once and paid for once (plus, at most, the calls that
-were in flight in the killed worker), and no reader can read another's feed or feedback.
+``kill -9``. At the end: the run succeeded, the workers ranked and published every reader's
+profile, every reader's feed serves their ranking with its summaries, every summary is stored
+once and paid for once (plus, at most, the calls that were in flight in the killed worker),
+and no reader can read another's feed or feedback.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -71,6 +73,10 @@ def test_fifty_readers_one_day_two_workers_one_killed(
     papers = len(state.summaries_ok)
     assert calls <= papers + in_flight - 1  # paid once, but for the calls the kill lost
     check_outputs(tmp_path, DAY)  # the public digest, published as ever
+    report = json.loads((tmp_path / "reports" / f"run-{DAY}.json").read_text(encoding="utf-8"))
+    [readers] = [stage["counts"] for stage in report["stages"] if stage["name"] == "readers"]
+    # every reader's profile ranked by a worker's task, and published in the store
+    assert readers["rank_tasks"] == readers["published"] == READERS
 
     app = create_app(settings, pg_url, env={}, state_ttl=0.0)
     with TestClient(app) as client:
