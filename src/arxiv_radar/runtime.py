@@ -143,12 +143,18 @@ def build_summarizer(
 
 def build_judge(config: Config, env: Mapping[str, str]) -> Judge | NoJudge | None:
     """The LLM that reranks the profiles' top papers (``[summaries]``, API keys from
-    ``env``), or why there is none; None when no profile asks for a rerank."""
+    ``env``), or why there is none; None when no profile asks for a rerank. With
+    ``[workers] broker`` its calls go through the limits shared through Redis."""
     if not any(profile.rerank for profile in config.profiles.values()):
         return None
-    from arxiv_radar.rank.rerank import resolve_judge
+    from arxiv_radar.rank.rerank import Judge, resolve_judge
+    from arxiv_radar.summarize.limits import call_limits
 
-    return resolve_judge(config.summaries, env)
+    judge = resolve_judge(config.summaries, env)
+    if isinstance(judge, Judge) and config.workers.broker is not None:
+        # its calls share the slots and rate of every process's calls ([workers])
+        judge = dataclasses.replace(judge, limits=lambda: call_limits(config))
+    return judge
 
 
 def build_notifier(config: Config) -> pipeline.Notifier | None:

@@ -6,6 +6,7 @@ off by default."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arxiv_radar.config import ProfileConfig, SummaryConfig
+from arxiv_radar.config import Config, ProfileConfig, SummaryConfig
 from arxiv_radar.models import Announcement, AnnounceType, ListingEntry, Paper
 from arxiv_radar.rank.ranker import DayRanking, rank_day
 from arxiv_radar.rank.rerank import (
@@ -28,12 +29,15 @@ from arxiv_radar.rank.rerank import (
     prompt_hash,
     resolve_judge,
 )
+from arxiv_radar.runtime import build_judge
 from arxiv_radar.schemas import ExplanationOut, RankedPaperOut, dump_json
 from arxiv_radar.store import Store
 from arxiv_radar.store.rankings import RANKING_REVISION, config_hash
 from arxiv_radar.store.tables import reranks
+from arxiv_radar.summarize.limits import RedisLimits
 
 from openai_server import OpenAIServer, RecordedRequest, Reply
+from redis_helpers import redis_server
 
 DAY = dt.date(2024, 5, 6)
 PAPERS = {  # id: (title, abstract); the keyword scores put them in this order
@@ -165,6 +169,37 @@ def test_the_top_k_are_reordered_by_the_llm_and_explained(store: Store, llm: Ope
         "model": "openai-compatible:judge",
     }
     assert "rerank" not in shown[3]["explanation"]
+
+
+def test_with_a_broker_the_judges_calls_share_the_limits_of_every_process(store: Store) -> None:
+    with redis_server() as redis, OpenAIServer(latency=0.3, models=("judge",)) as slow:
+        slow.respond(answering({"2405.00001": 4, "2405.00002": 4, "2405.00003": 9}))
+        config = Config.model_validate(
+            {
+                "summaries": {
+                    "provider": "openai-compatible",
+                    "base_url": slow.base_url,
+                    "model": "judge",
+                    "concurrency": 4,  # this process alone would make the 3 calls at once
+                    "max_retries": 0,
+                },
+                "workers": {"broker": redis.url},
+                "profiles": {"default": PROFILE.model_dump()},
+            }
+        )
+        judge = build_judge(config, env={})
+        assert isinstance(judge, Judge) and judge.limits is not None
+        shared = judge.limits()
+        assert isinstance(shared, RedisLimits)
+        shared.close()
+        # Every process together may have one call in flight: the judge's three wait their turn.
+        one = dataclasses.replace(
+            judge,
+            limits=lambda: RedisLimits(redis.url, concurrency=1, endpoint=shared.endpoint),
+        )
+        ranking = rank_day(store, "default", PROFILE, day=DAY, judge=one)
+        assert ranking.rerank is not None and ranking.rerank.calls == 3
+        assert slow.max_in_flight == 1
 
 
 def test_a_judged_paper_version_is_never_paid_for_again(store: Store, llm: OpenAIServer) -> None:

@@ -42,6 +42,7 @@ from arxiv_radar.masking import mask_secrets
 from arxiv_radar.models import Paper, RankedPaper, Rerank
 from arxiv_radar.store import Store
 from arxiv_radar.store.reranks import RerankRecord
+from arxiv_radar.summarize.limits import CallLimits
 from arxiv_radar.summarize.providers import ProviderSpec, resolve_provider
 from arxiv_radar.summarize.runner import Budget, Job, JobOutcome, Price, Spent, run_summaries
 from arxiv_radar.text.plain import one_line
@@ -213,6 +214,9 @@ class Judge:
     spec: ProviderSpec
     config: SummaryConfig
     client: Callable[[], SummaryClient]
+    limits: Callable[[], CallLimits] | None = None
+    """The limits its calls go through (shared through Redis with ``[workers] broker``:
+    :func:`arxiv_radar.summarize.limits.call_limits`); None: this process's own."""
 
     @property
     def model(self) -> str:
@@ -376,6 +380,7 @@ async def _judge_all(
             errors.append(f"{paper.arxiv_id} failed: {one_line(error)}")
 
     model = judge.client()
+    limits = judge.limits() if judge.limits is not None else None
     try:
 
         async def call(job: Job) -> Completion:
@@ -390,11 +395,14 @@ async def _judge_all(
             price=Price.from_config(price) if price else None,
             on_progress=record,
             label="rerank",
+            limits=limits,
         )
     finally:
         close = getattr(model, "aclose", None)
         if close is not None:
             await close()
+        if limits is not None:
+            limits.close()
     return RerankReport(
         model=report.model,
         papers=report.papers,
