@@ -28,7 +28,7 @@ def write_config(folder: Path, days_back: int = 7) -> None:
     )
 
 
-def store_read_listing_on(db: str, day: dt.date) -> None:
+def store_read_listing_on(db: str | Path, day: dt.date) -> None:
     """A store whose daily job first read a listing on ``day`` (the recorded feed, re-dated)."""
     entries = [
         entry.model_copy(
@@ -36,7 +36,7 @@ def store_read_listing_on(db: str, day: dt.date) -> None:
         )
         for entry in parse_listing(fixture_bytes(RSS_FIXTURE)).entries
     ]
-    with Store.open(db) as store:
+    with Store.open(str(db)) as store:
         store.ingest(entries)
         store.record_listing(day, "rss", ["cs.AI"], len(entries))
 

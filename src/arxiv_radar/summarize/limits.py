@@ -377,7 +377,15 @@ class RedisLimits:
         pipe.hincrby(self.budget_key, "tokens", tokens)
         pipe.hincrbyfloat(self.budget_key, "cost", cost)
         pipe.expire(self.budget_key, BUDGET_TTL_S)
-        self._redis(pipe.execute)
+        try:
+            pipe.execute()
+        except self._errors as error:  # the call is made and paid: its result is not lost
+            logger.warning(
+                "could not add a model call's %d tokens to the budget in Redis (%s): the run "
+                "still counts them from the store",
+                tokens,
+                error,
+            )
 
     def spent(self) -> Spent:
         if self.budget_key is None:

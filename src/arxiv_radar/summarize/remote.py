@@ -20,14 +20,15 @@ seconds is a failure of this run, tried again by the next.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from arxiv_radar.broker import SUMMARIZE, broker_client, check_workers, send
 from arxiv_radar.config import Config
-from arxiv_radar.errors import require_extra
+from arxiv_radar.errors import WorkersError, require_extra
 from arxiv_radar.models import Paper, SummaryStatus
 from arxiv_radar.summarize.runner import Spent
 from arxiv_radar.summarize.stage import (
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
 Summarizer = Callable[[Sequence[Paper], Spent], SummarizeReport]
 
 __all__ = ["remote_summarizer"]
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 POLL_S = 0.2
 
@@ -101,7 +105,7 @@ def remote_summarizer(config: Config, store: Store, env: Mapping[str, str]) -> S
         while queue or sent:
             # Redis' count, or what the store shows this run spent, if more (a Redis that
             # restarted forgot what it had counted)
-            shared = limits.spent()
+            shared = _shared(limits.spent, Spent())
             over = _over_budget(
                 Spent(max(shared.tokens, seen.tokens), max(shared.cost, seen.cost)),
                 budget.max_tokens,
@@ -123,7 +127,8 @@ def remote_summarizer(config: Config, store: Store, env: Mapping[str, str]) -> S
             time.sleep(POLL_S)
             now = store.get_summaries([keys[arxiv_id] for arxiv_id in sent])
             # papers a worker skipped: the budget was reached when their call would start
-            skipped = limits.skipped() if over is not None else set()
+            none: set[str] = set()
+            skipped = _shared(limits.skipped, none) if over is not None else none
             for paper in todo:
                 if paper.arxiv_id not in sent:
                     continue
@@ -170,6 +175,16 @@ def _finished(
     report.cost = sum(o.cost for o in report.outcomes)
     report.seconds = time.monotonic() - began
     return report
+
+
+def _shared(read: Callable[[], T], otherwise: T) -> T:
+    """What ``read`` reads in Redis, or ``otherwise`` while Redis does not answer (a broker
+    restarting): the run goes on with what the store shows, and waits for the rest."""
+    try:
+        return read()
+    except WorkersError as error:
+        logger.warning("%s", error)
+        return otherwise
 
 
 def _over_budget(spent: Spent, max_tokens: int | None, max_cost: float | None) -> str | None:
