@@ -382,7 +382,8 @@ class StoreConfig(BaseModel):
 
 
 class WorkersConfig(BaseModel):
-    """``[workers]``: summaries made by ``arxiv-radar worker`` processes through a broker.
+    """``[workers]``: the day's work (embedding, summaries, readers' rankings and
+    publications) done by ``arxiv-radar worker`` processes through a broker.
 
     Without ``broker`` everything runs in the process that runs (the default).
     """
