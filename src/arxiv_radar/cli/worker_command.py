@@ -72,6 +72,7 @@ def worker(
     with Store.open(ctx.store_url, **ctx.store_options) as store:  # a wrong --db: exit 4 now
         where = store.url_for_display
     tasks.configure(ctx.config, ctx.store_url, os.environ)
+    tasks.preload()
     # The worker's log: each task and its outcome, on stderr (secrets masked, as every log).
     logging.getLogger().setLevel(logging.DEBUG if state.debug else logging.INFO)
     out.print(

@@ -32,7 +32,7 @@ from arxiv_radar.store import Store
 if TYPE_CHECKING:
     from arxiv_radar.embed.model import Embedder
 
-__all__ = ["configure", "embed", "publish", "rank", "summarize"]
+__all__ = ["configure", "embed", "preload", "publish", "rank", "summarize"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,18 @@ def configure(config: Config, store_url: str, env: Mapping[str, str]) -> None:
     """What this worker's tasks use: its configuration, store and environment (API keys)."""
     global _CONTEXT
     _CONTEXT = _Context(config, store_url, env)
+
+
+def preload() -> None:
+    """Import what the tasks run (the model's SDK among it) once, before the worker forks its
+    processes: each then starts its first task at once instead of importing for a second."""
+    import arxiv_radar.embed.papers
+    import arxiv_radar.publish.stored
+    import arxiv_radar.rank.ranker
+    import arxiv_radar.runtime
+    import arxiv_radar.summarize.clients
+    import arxiv_radar.summarize.limits
+    import arxiv_radar.summarize.service  # noqa: F401
 
 
 def _store(context: _Context) -> Store:
