@@ -31,6 +31,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, zip_longest
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
@@ -680,10 +681,9 @@ def _readers(ctx: _Run, names: list[str], day: dt.date, spent: Spent) -> Readers
     # Each paper once, taken in turns (every profile's first, then every second...), so that
     # a budget reached part way leaves each profile its best papers summarized.
     wanted: dict[str, Paper] = {}
-    for place in range(max((len(papers) for papers in best), default=0)):
-        for papers in best:
-            if place < len(papers):
-                wanted.setdefault(papers[place].arxiv_id, papers[place])
+    for paper in chain.from_iterable(zip_longest(*best)):
+        if paper is not None:
+            wanted.setdefault(paper.arxiv_id, paper)
     totals["papers"] = len(wanted)
     if ctx.summarize is not None and not ctx.options.dry_run and wanted:
         done = ctx.summarize(list(wanted.values()), spent)
@@ -723,8 +723,11 @@ def _publish_readers(
             else []
         )
         return sent.done, missing
-    base = ctx.config.folder
-    done = [publish_in_store(ctx.store, name, p, day, base=base) for name, p in profiles.items()]
+    base, candidates = ctx.config.folder, candidates_for_day(ctx.store, day)
+    done = [
+        publish_in_store(ctx.store, name, settings, day, base=base, candidates=candidates)
+        for name, settings in profiles.items()
+    ]
     return sum(1 for publication in done if publication is not None), []
 
 

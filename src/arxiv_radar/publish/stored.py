@@ -72,12 +72,19 @@ def publication_state(
 
 
 def publish_in_store(
-    store: Store, name: str, profile: ProfileConfig, day: dt.date, *, base: Path | None = None
+    store: Store,
+    name: str,
+    profile: ProfileConfig,
+    day: dt.date,
+    *,
+    base: Path | None = None,
+    candidates: list[Candidate] | None = None,
 ) -> Publication | None:
     """Record that ``name``'s ranking of ``day`` is published (see the module docstring);
     the publication, new or the last one when nothing changed, or None when the store has no
-    current ranking of the day for ``profile`` (rank it first)."""
-    state = publication_state(store, name, profile, day, base=base)
+    current ranking of the day for ``profile`` (rank it first). ``candidates``: the day's
+    papers, when read already (one read for many profiles)."""
+    state = publication_state(store, name, profile, day, base=base, candidates=candidates)
     if not state.ranked:
         return None
     if not state.due:
